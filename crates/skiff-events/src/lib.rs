@@ -1,0 +1,17 @@
+//! The event hub: one ordered, bounded history of Skaffold v2 events with live fan-out to any
+//! number of subscribers, the `State` those events produce, typed emitters with Skaffold's exact
+//! ids and status strings, and the event-log file writer.
+
+mod emit;
+pub mod errors;
+pub mod event_log;
+mod history;
+mod hub;
+mod names;
+pub mod state;
+
+pub use emit::{BuildPlatforms, BuildStep, StatusCheckUpdate, Subtask};
+pub use history::{History, Retention};
+pub use hub::{DEFAULT_APP_LOG_CAP, DEFAULT_HISTORY_CAP, Hub, HubLimits, Stream, Subscription};
+pub use names::{Phase, SUBTASK_ID_NONE, Status};
+pub use state::{AutoTrigger, InitialState};
