@@ -67,12 +67,16 @@ fn error_response(status: &Status) -> Response {
     json_response(http_status(status.code()), status_json(status).to_string())
 }
 
-fn empty_response() -> Response {
-    json_response(StatusCode::OK, "{}".into())
+/// `{}` on success, the error body otherwise.
+fn unary_response(result: Result<(), Status>) -> Response {
+    match result {
+        Ok(()) => json_response(StatusCode::OK, "{}".into()),
+        Err(status) => error_response(&status),
+    }
 }
 
-fn decode<M: prost::Message + prost::Name + Default>(body: &Bytes) -> Result<M, Response> {
-    json::from_json(body).map_err(|e| error_response(&Status::invalid_argument(e.to_string())))
+fn decode<M: prost::Message + prost::Name + Default>(body: &Bytes) -> Result<M, Status> {
+    json::from_json(body).map_err(|e| Status::invalid_argument(e.to_string()))
 }
 
 async fn get_state(Extract(service): Extract<ApiService>) -> Response {
@@ -110,26 +114,18 @@ async fn application_logs(Extract(service): Extract<ApiService>) -> Response {
 }
 
 async fn execute(Extract(service): Extract<ApiService>, body: Bytes) -> Response {
-    match decode::<Intent>(&body) {
-        Ok(intent) => {
-            service.execute(&UserIntentRequest {
-                intent: Some(intent),
-            });
-            empty_response()
-        }
-        Err(response) => response,
-    }
+    unary_response(decode::<Intent>(&body).map(|intent| {
+        service.execute(&UserIntentRequest {
+            intent: Some(intent),
+        });
+    }))
 }
 
 fn auto_trigger(service: &ApiService, phase: AutoTrigger, body: &Bytes) -> Response {
-    let state = match decode::<TriggerState>(body) {
-        Ok(state) => state,
-        Err(response) => return response,
-    };
-    match service.auto_trigger(phase, &TriggerRequest { state: Some(state) }) {
-        Ok(()) => empty_response(),
-        Err(status) => error_response(&status),
-    }
+    unary_response(
+        decode::<TriggerState>(body)
+            .and_then(|state| service.auto_trigger(phase, &TriggerRequest { state: Some(state) })),
+    )
 }
 
 async fn auto_build(Extract(service): Extract<ApiService>, body: Bytes) -> Response {
@@ -145,11 +141,5 @@ async fn auto_deploy(Extract(service): Extract<ApiService>, body: Bytes) -> Resp
 }
 
 async fn handle(Extract(service): Extract<ApiService>, body: Bytes) -> Response {
-    match decode::<Event>(&body) {
-        Ok(event) => {
-            service.handle(event);
-            empty_response()
-        }
-        Err(response) => response,
-    }
+    unary_response(decode::<Event>(&body).map(|event| service.handle(event)))
 }

@@ -46,7 +46,7 @@ impl ApiService {
 
     /// `Execute`: updates the state as Skaffold does and hands the intent to the runner.
     pub fn execute(&self, request: &UserIntentRequest) {
-        let intent = request.intent.clone().unwrap_or_default();
+        let intent = request.intent.unwrap_or_default();
         self.hub.update_state(|state| {
             if intent.devloop || intent.build {
                 reducer::reset_on_build(state);
