@@ -1,0 +1,168 @@
+//! Validated, clap-free options handed from the command line to the commands.
+//!
+//! The `cli` module parses flags (Skaffold's spellings) into low-level argument structs and
+//! converts them into the plain structs defined here. Nothing below this module knows about
+//! clap; tests and other crates can build these structs directly.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::str::FromStr;
+
+/// Log level selected with `-v/--verbosity` (Skaffold's logrus levels).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub enum LogLevel {
+    /// `panic`: only the most severe errors (logged as errors by skiff).
+    Panic,
+    /// `fatal`: only fatal errors (logged as errors by skiff).
+    Fatal,
+    /// `error`: errors only.
+    Error,
+    /// `warning` (the default): warnings and errors.
+    #[default]
+    Warning,
+    /// `info`: progress information, warnings and errors.
+    Info,
+    /// `debug`: detailed diagnostics.
+    Debug,
+    /// `trace`: everything.
+    Trace,
+}
+
+impl LogLevel {
+    /// Every level, from the least to the most verbose.
+    pub const ALL: [LogLevel; 7] = [
+        LogLevel::Panic,
+        LogLevel::Fatal,
+        LogLevel::Error,
+        LogLevel::Warning,
+        LogLevel::Info,
+        LogLevel::Debug,
+        LogLevel::Trace,
+    ];
+
+    /// The level's name as accepted by `--verbosity`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogLevel::Panic => "panic",
+            LogLevel::Fatal => "fatal",
+            LogLevel::Error => "error",
+            LogLevel::Warning => "warning",
+            LogLevel::Info => "info",
+            LogLevel::Debug => "debug",
+            LogLevel::Trace => "trace",
+        }
+    }
+}
+
+impl fmt::Display for LogLevel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Error returned when a string names no [`LogLevel`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownLogLevel(pub String);
+
+impl fmt::Display for UnknownLogLevel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "not a valid log level: {:?}", self.0)
+    }
+}
+
+impl std::error::Error for UnknownLogLevel {}
+
+impl FromStr for LogLevel {
+    type Err = UnknownLogLevel;
+
+    /// Parses a level like logrus does: case-insensitive, `warn` accepted for `warning`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "panic" => Ok(LogLevel::Panic),
+            "fatal" => Ok(LogLevel::Fatal),
+            "error" => Ok(LogLevel::Error),
+            "warn" | "warning" => Ok(LogLevel::Warning),
+            "info" => Ok(LogLevel::Info),
+            "debug" => Ok(LogLevel::Debug),
+            "trace" => Ok(LogLevel::Trace),
+            _ => Err(UnknownLogLevel(s.to_owned())),
+        }
+    }
+}
+
+/// Options that apply to every command (Skaffold's global flags).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GlobalOptions {
+    /// Log level for messages on stderr.
+    pub verbosity: LogLevel,
+    /// Default output colour, as an ANSI SGR code (34 = blue).
+    pub color: u8,
+    /// Print colour codes even when the output is not a terminal.
+    pub force_colors: bool,
+    /// Allow prompts asking the user for more information.
+    pub interactive: bool,
+    /// Accepted for compatibility with Skaffold; skiff never checks for updates.
+    pub update_check: bool,
+    /// Prefix log lines with a wall-clock timestamp instead of seconds since start.
+    pub timestamps: bool,
+}
+
+impl Default for GlobalOptions {
+    fn default() -> Self {
+        GlobalOptions {
+            verbosity: LogLevel::Warning,
+            color: 34,
+            force_colors: false,
+            interactive: true,
+            update_check: true,
+            timestamps: false,
+        }
+    }
+}
+
+/// Settings of the skiff API (gRPC and HTTP/JSON `SkaffoldV2Service`) and the event-log file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ApiOptions {
+    /// Start the API servers. True when `--enable-rpc` was set or when any port was given.
+    pub enabled: bool,
+    /// Port of the gRPC server on 127.0.0.1; `None` picks a free port.
+    pub grpc_port: Option<u16>,
+    /// Port of the HTTP/JSON gateway on 127.0.0.1; `None` means no HTTP server.
+    pub http_port: Option<u16>,
+    /// Before exiting, wait until a client has connected to the event stream.
+    pub wait_for_connection: bool,
+    /// File that receives every event as one JSON object per line.
+    pub event_log_file: Option<PathBuf>,
+}
+
+/// Options of the hidden `skiff serve` command: the API without a pipeline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServeOptions {
+    /// API server settings.
+    pub api: ApiOptions,
+    /// Initial state of automatic rebuilds (`--auto-build`).
+    pub auto_build: bool,
+    /// Initial state of automatic file sync (`--auto-sync`).
+    pub auto_sync: bool,
+    /// Initial state of automatic redeploys (`--auto-deploy`).
+    pub auto_deploy: bool,
+    /// Image names listed in the initial build state (`--artifact`, repeatable).
+    pub artifacts: Vec<String>,
+    /// Log level selected with `-v/--verbosity`.
+    pub verbosity: LogLevel,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log_levels_parse_like_logrus() {
+        for level in LogLevel::ALL {
+            assert_eq!(level.as_str().parse::<LogLevel>(), Ok(level));
+            assert_eq!(level.as_str().to_uppercase().parse::<LogLevel>(), Ok(level));
+        }
+        assert_eq!("warn".parse::<LogLevel>(), Ok(LogLevel::Warning));
+        assert!("bogus".parse::<LogLevel>().is_err());
+    }
+}
