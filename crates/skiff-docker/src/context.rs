@@ -1,0 +1,44 @@
+//! The build context sent to the engine: a tar of the files the build may read.
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+/// Writes a tar of `files` (paths relative to `dir`, in the given order) as the engine expects a
+/// build context: regular files with their mode and mtime, directories, symlinks as links.
+pub fn context_tar(dir: &Path, files: impl IntoIterator<Item = PathBuf>) -> io::Result<Vec<u8>> {
+    let mut builder = tar::Builder::new(Vec::new());
+    builder.follow_symlinks(false);
+    builder.mode(tar::HeaderMode::Complete);
+    for relative in files {
+        let full = dir.join(&relative);
+        let metadata = fs::symlink_metadata(&full)?;
+        if metadata.is_dir() {
+            builder.append_dir(&relative, &full)?;
+        } else {
+            builder.append_path_with_name(&full, &relative)?;
+        }
+    }
+    builder.into_inner()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tar_holds_the_listed_files_only() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir(dir.path().join("www")).unwrap();
+        fs::write(dir.path().join("www/index.html"), "hi").unwrap();
+        fs::write(dir.path().join("secret"), "no").unwrap();
+        let tar = context_tar(dir.path(), ["www".into(), "www/index.html".into()]).unwrap();
+        let mut archive = tar::Archive::new(tar.as_slice());
+        let names: Vec<String> = archive
+            .entries()
+            .unwrap()
+            .map(|e| e.unwrap().path().unwrap().display().to_string())
+            .collect();
+        assert_eq!(names, ["www", "www/index.html"]);
+    }
+}

@@ -1,0 +1,12 @@
+//! The Docker Engine API client shared by the docker builder and the docker target. It speaks to
+//! dockerd or to Podman's Docker-compatible socket, negotiating the API version.
+
+mod context;
+mod engine;
+mod error;
+mod reference;
+
+pub use context::context_tar;
+pub use engine::{BuildRequest, DEFAULT_HOST, Engine, EngineVersion, digest_in_status};
+pub use error::EngineError;
+pub use reference::split_tag;
