@@ -3,9 +3,9 @@
 //! streams, `{"code":…,"message":…,"details":[]}` errors).
 
 use axum::Router;
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::extract::State as Extract;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use futures_util::StreamExt;
@@ -75,8 +75,32 @@ fn unary_response(result: Result<(), Status>) -> Response {
     }
 }
 
-fn decode<M: prost::Message + prost::Name + Default>(body: &Bytes) -> Result<M, Status> {
-    json::from_json(body).map_err(|e| Status::invalid_argument(e.to_string()))
+/// The largest request body accepted, as the gRPC server behind Skaffold's gateway allows.
+pub const MAX_MESSAGE_BYTES: usize = 4 * 1024 * 1024;
+
+/// Reads and decodes a request body: too large is `RESOURCE_EXHAUSTED` (429), not JSON for the
+/// message is `INVALID_ARGUMENT` (400).
+async fn decode<M: prost::Message + prost::Name + Default>(
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<M, Status> {
+    let bytes = axum::body::to_bytes(body, MAX_MESSAGE_BYTES)
+        .await
+        .map_err(|err| {
+            let too_large = std::error::Error::source(&err)
+                .is_some_and(|e| e.is::<http_body_util::LengthLimitError>());
+            if !too_large {
+                return Status::invalid_argument(format!("reading the request body: {err}"));
+            }
+            let size = headers
+                .get(header::CONTENT_LENGTH)
+                .and_then(|v| v.to_str().ok())
+                .map_or_else(|| format!("more than {MAX_MESSAGE_BYTES}"), str::to_owned);
+            Status::resource_exhausted(format!(
+                "grpc: received message larger than max ({size} vs. {MAX_MESSAGE_BYTES})"
+            ))
+        })?;
+    json::from_json(&bytes).map_err(|e| Status::invalid_argument(e.to_string()))
 }
 
 async fn get_state(Extract(service): Extract<ApiService>) -> Response {
@@ -113,33 +137,59 @@ async fn application_logs(Extract(service): Extract<ApiService>) -> Response {
     stream_response(&service, HubStream::ApplicationLogs)
 }
 
-async fn execute(Extract(service): Extract<ApiService>, body: Bytes) -> Response {
-    unary_response(decode::<Intent>(&body).map(|intent| {
+async fn execute(
+    Extract(service): Extract<ApiService>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    unary_response(decode::<Intent>(&headers, body).await.map(|intent| {
         service.execute(&UserIntentRequest {
             intent: Some(intent),
         });
     }))
 }
 
-fn auto_trigger(service: &ApiService, phase: AutoTrigger, body: &Bytes) -> Response {
+async fn auto_trigger(
+    service: &ApiService,
+    phase: AutoTrigger,
+    headers: &HeaderMap,
+    body: Body,
+) -> Response {
     unary_response(
-        decode::<TriggerState>(body)
+        decode::<TriggerState>(headers, body)
+            .await
             .and_then(|state| service.auto_trigger(phase, &TriggerRequest { state: Some(state) })),
     )
 }
 
-async fn auto_build(Extract(service): Extract<ApiService>, body: Bytes) -> Response {
-    auto_trigger(&service, AutoTrigger::Build, &body)
+async fn auto_build(
+    Extract(service): Extract<ApiService>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    auto_trigger(&service, AutoTrigger::Build, &headers, body).await
 }
 
-async fn auto_sync(Extract(service): Extract<ApiService>, body: Bytes) -> Response {
-    auto_trigger(&service, AutoTrigger::Sync, &body)
+async fn auto_sync(
+    Extract(service): Extract<ApiService>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    auto_trigger(&service, AutoTrigger::Sync, &headers, body).await
 }
 
-async fn auto_deploy(Extract(service): Extract<ApiService>, body: Bytes) -> Response {
-    auto_trigger(&service, AutoTrigger::Deploy, &body)
+async fn auto_deploy(
+    Extract(service): Extract<ApiService>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    auto_trigger(&service, AutoTrigger::Deploy, &headers, body).await
 }
 
-async fn handle(Extract(service): Extract<ApiService>, body: Bytes) -> Response {
-    unary_response(decode::<Event>(&body).map(|event| service.handle(event)))
+async fn handle(Extract(service): Extract<ApiService>, headers: HeaderMap, body: Body) -> Response {
+    unary_response(
+        decode::<Event>(&headers, body)
+            .await
+            .map(|event| service.handle(event)),
+    )
 }

@@ -1,20 +1,31 @@
 //! Waiting for the user to stop skiff.
 
-/// Completes on the first SIGINT (Ctrl-C) or SIGTERM.
-pub async fn interrupted() {
-    use tokio::signal::unix::{SignalKind, signal};
-    let terminate = signal(SignalKind::terminate());
-    let interrupt = signal(SignalKind::interrupt());
-    match (terminate, interrupt) {
-        (Ok(mut terminate), Ok(mut interrupt)) => {
-            tokio::select! {
-                _ = terminate.recv() => {}
-                _ = interrupt.recv() => {}
-            }
-        }
-        // Without signal handlers (never expected on Unix) fall back to Ctrl-C alone.
-        _ => {
-            let _ = tokio::signal::ctrl_c().await;
+use std::io;
+
+use tokio::signal::unix::{Signal, SignalKind, signal};
+
+/// SIGINT (Ctrl-C) and SIGTERM handlers. Install them before starting anything that must be
+/// cleaned up, so a signal that arrives early still leads to a clean shutdown.
+#[derive(Debug)]
+pub struct Interrupts {
+    interrupt: Signal,
+    terminate: Signal,
+}
+
+impl Interrupts {
+    /// Installs the handlers; from now on these signals no longer end the process by themselves.
+    pub fn install() -> io::Result<Self> {
+        Ok(Self {
+            interrupt: signal(SignalKind::interrupt())?,
+            terminate: signal(SignalKind::terminate())?,
+        })
+    }
+
+    /// Completes at the next SIGINT or SIGTERM.
+    pub async fn recv(&mut self) {
+        tokio::select! {
+            _ = self.interrupt.recv() => {}
+            _ = self.terminate.recv() => {}
         }
     }
 }

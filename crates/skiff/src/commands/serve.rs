@@ -10,6 +10,7 @@ use crate::options::ServeOptions;
 
 /// Serves the API described by `opts` until SIGINT or SIGTERM, logging what clients ask for.
 pub async fn run(opts: ServeOptions) -> anyhow::Result<()> {
+    let mut interrupts = crate::signals::Interrupts::install()?;
     let metadata = Metadata {
         build: Some(BuildMetadata {
             artifacts: opts
@@ -43,14 +44,12 @@ pub async fn run(opts: ServeOptions) -> anyhow::Result<()> {
     let (session, mut control) = ApiSession::start(&opts.api, &hub).await?;
     hub.meta(&crate::build_info::meta_entry(), metadata);
 
-    let interrupted = crate::signals::interrupted();
-    tokio::pin!(interrupted);
     loop {
         tokio::select! {
             requests = control.recv() => {
                 tracing::info!("control request received (no pipeline runs under `serve`): {requests:?}");
             }
-            () = &mut interrupted => break,
+            () = interrupts.recv() => break,
         }
     }
     session.finish().await
