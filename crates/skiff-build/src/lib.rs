@@ -1,2 +1,5 @@
 //! Building artifacts: builders (docker through the Engine API, custom scripts), tag policies,
 //! the dependencies of each artifact and the cache keyed by them, push, and the artifact graph.
+
+pub mod dockerfile;
+pub mod dockerignore;
