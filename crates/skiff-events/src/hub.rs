@@ -140,50 +140,35 @@ impl Hub {
     /// Builds an event from the current iteration and records it, under one lock, so the
     /// iteration in its task id cannot change in between.
     pub(crate) fn emit_in_iteration(&self, build: impl FnOnce(i32) -> EventType) {
-        let mut core = self.core();
-        let event_type = build(core.iteration);
-        self.handle_locked(
-            &mut core,
-            Event {
-                timestamp: None,
-                event_type: Some(event_type),
-            },
-        );
+        self.record_in_iteration(&mut self.core(), build);
+    }
+
+    fn record_in_iteration(&self, core: &mut Core, build: impl FnOnce(i32) -> EventType) {
+        let event = Event {
+            timestamp: None,
+            event_type: Some(build(core.iteration)),
+        };
+        self.handle_locked(core, event);
     }
 
     /// Starts a new dev-loop iteration: bumps the iteration and clears the application logs of
-    /// the previous one. Returns the new iteration. Runs `emit` with it under the same lock.
-    pub(crate) fn begin_iteration(&self, build: impl FnOnce(i32) -> EventType) -> i32 {
+    /// the previous one, then records the event `build` makes for the new iteration under the
+    /// same lock.
+    pub(crate) fn begin_iteration(&self, build: impl FnOnce(i32) -> EventType) {
         let mut core = self.core();
         core.iteration += 1;
         core.app_logs.clear();
-        let iteration = core.iteration;
-        self.handle_locked(
-            &mut core,
-            Event {
-                timestamp: None,
-                event_type: Some(build(iteration)),
-            },
-        );
-        iteration
+        self.record_in_iteration(&mut core, build);
     }
 
-    /// Runs `emit` only the first time it is called on this hub (Skaffold reports the first
-    /// error message once).
+    /// Records the event `build` makes only the first time it is called on this hub (Skaffold
+    /// reports the first error message once).
     pub(crate) fn once_for_error(&self, build: impl FnOnce(i32) -> EventType) {
         let mut core = self.core();
-        if core.error_message_sent {
-            return;
+        if !core.error_message_sent {
+            core.error_message_sent = true;
+            self.record_in_iteration(&mut core, build);
         }
-        core.error_message_sent = true;
-        let event_type = build(core.iteration);
-        self.handle_locked(
-            &mut core,
-            Event {
-                timestamp: None,
-                event_type: Some(event_type),
-            },
-        );
     }
 
     /// The current dev-loop iteration (0 outside `dev`).
