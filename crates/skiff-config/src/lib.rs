@@ -1,3 +1,17 @@
 //! The `skaffold.yaml` model: every field of `skaffold/v4beta14` with Skaffold's defaults, older
 //! `apiVersion`s upgraded, multi-document files and modules, profiles, templating, and validation
 //! errors that name the file, line, column and field.
+
+pub mod defaults;
+pub mod error;
+pub mod load;
+pub mod model;
+pub mod template;
+pub mod upgrade;
+pub mod validate;
+pub mod yaml;
+
+pub use error::{ConfigError, ConfigErrors, StatusCode};
+pub use load::{ConfigEntry, ConfigSet, Source, load_file, load_str};
+pub use model::SkaffoldConfig;
+pub use validate::{ValidateOptions, validate};
