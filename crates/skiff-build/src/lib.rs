@@ -1,5 +1,6 @@
 //! Building artifacts: builders (docker through the Engine API, custom scripts), tag policies,
 //! the dependencies of each artifact and the cache keyed by them, push, and the artifact graph.
 
+pub mod builder;
 pub mod dockerfile;
 pub mod dockerignore;
