@@ -2,5 +2,8 @@
 //! the dependencies of each artifact and the cache keyed by them, push, and the artifact graph.
 
 pub mod builder;
+pub mod docker;
 pub mod dockerfile;
 pub mod dockerignore;
+pub mod scheduler;
+pub mod tag;

@@ -7,6 +7,16 @@ use std::path::{Path, PathBuf};
 /// Writes a tar of `files` (paths relative to `dir`, in the given order) as the engine expects a
 /// build context: regular files with their mode and mtime, directories, symlinks as links.
 pub fn context_tar(dir: &Path, files: impl IntoIterator<Item = PathBuf>) -> io::Result<Vec<u8>> {
+    context_tar_with(dir, files, &[])
+}
+
+/// [`context_tar`] plus files from outside `dir`, each stored under the given name (a Dockerfile
+/// that lives outside its context, for example).
+pub fn context_tar_with(
+    dir: &Path,
+    files: impl IntoIterator<Item = PathBuf>,
+    extra: &[(&str, &Path)],
+) -> io::Result<Vec<u8>> {
     let mut builder = tar::Builder::new(Vec::new());
     builder.follow_symlinks(false);
     builder.mode(tar::HeaderMode::Complete);
@@ -18,6 +28,9 @@ pub fn context_tar(dir: &Path, files: impl IntoIterator<Item = PathBuf>) -> io::
         } else {
             builder.append_path_with_name(&full, &relative)?;
         }
+    }
+    for (name, path) in extra {
+        builder.append_path_with_name(path, name)?;
     }
     builder.into_inner()
 }

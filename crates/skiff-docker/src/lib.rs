@@ -6,7 +6,7 @@ mod engine;
 mod error;
 mod reference;
 
-pub use context::context_tar;
+pub use context::{context_tar, context_tar_with};
 pub use engine::{BuildRequest, DEFAULT_HOST, Engine, EngineVersion, digest_in_status};
 pub use error::EngineError;
 pub use reference::split_tag;

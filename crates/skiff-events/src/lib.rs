@@ -8,10 +8,12 @@ pub mod event_log;
 mod history;
 mod hub;
 mod names;
+mod output;
 pub mod state;
 
 pub use emit::{BuildPlatforms, BuildStep, StatusCheckUpdate, Subtask};
 pub use history::{History, Retention};
 pub use hub::{DEFAULT_APP_LOG_CAP, DEFAULT_HISTORY_CAP, Hub, HubLimits, Stream, Subscription};
 pub use names::{Phase, SUBTASK_ID_NONE, Status};
+pub use output::{Output, Sink};
 pub use state::{AutoTrigger, InitialState};

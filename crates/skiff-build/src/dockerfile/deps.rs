@@ -663,6 +663,20 @@ fn walk_dir(
     Ok(count)
 }
 
+/// Every file (and empty directory) of a build context that `.dockerignore` does not exclude,
+/// relative to the context: what a build sends to the engine. Excluded directories are pruned
+/// when no exception can re-include anything below them.
+pub fn context_files(context: &Path, ignore: &DockerIgnore) -> Result<Vec<String>, DepsError> {
+    let mut files = Vec::new();
+    walk_source(context, ".", ignore, &mut |rel, _| {
+        if rel != "." {
+            files.push(rel.to_owned());
+        }
+    })?;
+    files.sort();
+    Ok(files)
+}
+
 struct Loaded {
     abs: PathBuf,
     dockerfile: Dockerfile,

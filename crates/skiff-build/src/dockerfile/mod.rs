@@ -10,8 +10,8 @@ pub mod shell;
 
 pub use deps::{
     BaseImageInfo, BaseImageInspector, BuildArgs, DepsError, NoBaseImageInspector, ResolvedCopy,
-    Stage, base_images, docker_dependencies, docker_dependencies_with, normalize_dockerfile_path,
-    resolve_stages, sync_map, sync_map_with,
+    Stage, base_images, context_files, docker_dependencies, docker_dependencies_with,
+    normalize_dockerfile_path, resolve_stages, sync_map, sync_map_with,
 };
 pub use instructions::{ArgDef, Copy, Dockerfile, From, Instruction, InstructionKind};
 pub use parser::{Heredoc, Node, ParseError, ParseResult};

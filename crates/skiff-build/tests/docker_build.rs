@@ -1,0 +1,257 @@
+//! The docker builder and the scheduler against the real engine and registry of the test
+//! environment (`scripts/test-env`): a two-artifact project where `app` requires `base`.
+
+use std::fs;
+use std::sync::{Arc, Mutex};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use skiff_build::builder::Builder;
+use skiff_build::docker::DockerBuilder;
+use skiff_build::scheduler::{Job, Schedule, build_all};
+use skiff_config::defaults::{self, DefaultsOptions};
+use skiff_docker::Engine;
+use skiff_events::{Hub, HubLimits, InitialState, Output, Stream};
+use skiff_proto::enums::StatusCode;
+use skiff_proto::v2::event::EventType;
+
+async fn engine() -> Option<Engine> {
+    let Ok(host) = std::env::var("DOCKER_HOST") else {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "DOCKER_HOST is not set under CI: run the tests through scripts/test"
+        );
+        eprintln!("skipping: DOCKER_HOST is not set (run `eval \"$(scripts/test-env env)\"`)");
+        return None;
+    };
+    Some(
+        Engine::connect(Some(&host))
+            .await
+            .expect("the test engine answers"),
+    )
+}
+
+fn base_image() -> String {
+    std::env::var("SKIFF_TEST_BASE_IMAGE").unwrap_or_else(|_| "localhost/skiff-base:busybox".into())
+}
+
+fn registry() -> String {
+    std::env::var("TEST_REGISTRY").unwrap_or_else(|_| "127.0.0.1:5000".into())
+}
+
+struct Project {
+    dir: tempfile::TempDir,
+    artifacts: Vec<skiff_config::model::Artifact>,
+}
+
+fn project(base_dockerfile: &str) -> Project {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    fs::create_dir_all(root.join("base")).unwrap();
+    fs::create_dir_all(root.join("app/www")).unwrap();
+    fs::write(root.join("base/Dockerfile"), base_dockerfile).unwrap();
+    fs::write(root.join("base/.dockerignore"), "secret.txt\n").unwrap();
+    fs::write(root.join("base/secret.txt"), "must not reach the engine").unwrap();
+    fs::write(
+        root.join("app/Dockerfile"),
+        "ARG BASE\nFROM ${BASE}\nARG GREETING\nCOPY www /www\nRUN echo \"$GREETING\" > /greeting\n",
+    )
+    .unwrap();
+    fs::write(root.join("app/www/index.html"), "hello").unwrap();
+    let yaml = r#"
+apiVersion: skaffold/v4beta14
+kind: Config
+build:
+  artifacts:
+    - image: skiff-test-app
+      context: app
+      requires:
+        - image: skiff-test-base
+          alias: BASE
+      docker:
+        buildArgs:
+          GREETING: "tag={{.IMAGE_TAG}}"
+    - image: skiff-test-base
+      context: base
+"#;
+    let mut set = skiff_config::load_str(yaml, root.join("skaffold.yaml")).unwrap();
+    defaults::apply(&mut set, &DefaultsOptions::default()).unwrap();
+    let artifacts = set.entries[0].config.pipeline.build.artifacts.clone();
+    Project { dir, artifacts }
+}
+
+fn jobs(project: &Project, builder: Arc<dyn Builder>, tag: &str) -> Vec<Job> {
+    project
+        .artifacts
+        .iter()
+        .map(|a| Job {
+            artifact: a.clone(),
+            workspace: project.dir.path().join(&a.context),
+            tag: format!("{}/{}:{tag}", registry(), a.image),
+            builder: Arc::clone(&builder),
+        })
+        .collect()
+}
+
+fn hub() -> (Hub, Output, Arc<Mutex<String>>) {
+    let hub = Hub::new(&InitialState::default(), HubLimits::default());
+    let printed = Arc::new(Mutex::new(String::new()));
+    let sink = Arc::clone(&printed);
+    let output = Output::new(
+        hub.clone(),
+        Arc::new(move |t: &str| sink.lock().unwrap().push_str(t)),
+    );
+    (hub, output, printed)
+}
+
+fn build_events(hub: &Hub) -> Vec<(String, String)> {
+    hub.history(Stream::Events)
+        .iter()
+        .filter_map(|e| match &e.event_type {
+            Some(EventType::BuildSubtaskEvent(b)) => Some((b.artifact.clone(), b.status.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+fn unique_tag() -> String {
+    format!(
+        "t{}",
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    )
+}
+
+#[tokio::test]
+async fn required_artifacts_build_first_and_push() {
+    let Some(engine) = engine().await else { return };
+    let project = project(&format!("FROM {}\nCOPY . /base\n", base_image()));
+    let builder: Arc<dyn Builder> = Arc::new(DockerBuilder::new(engine.clone()));
+    let tag = unique_tag();
+    let (hub, output, printed) = hub();
+    let schedule = Schedule {
+        push: true,
+        concurrency: 1,
+        ..Default::default()
+    };
+    let built = build_all(&jobs(&project, builder, &tag), &schedule, &hub, &output)
+        .await
+        .unwrap();
+
+    assert_eq!(built[0].image_name, "skiff-test-app");
+    assert_eq!(built[1].image_name, "skiff-test-base");
+    for image in &built {
+        let (name_tag, digest) = image
+            .reference
+            .split_once('@')
+            .expect("pushed references carry a digest");
+        assert_eq!(
+            name_tag,
+            format!("{}/{}:{tag}", registry(), image.image_name)
+        );
+        assert!(digest.starts_with("sha256:"));
+    }
+    // base was built before app, each InProgress then Succeeded.
+    assert_eq!(
+        build_events(&hub),
+        [
+            ("skiff-test-base", "InProgress"),
+            ("skiff-test-base", "Succeeded"),
+            ("skiff-test-app", "InProgress"),
+            ("skiff-test-app", "Succeeded"),
+        ]
+        .map(|(a, s)| (a.to_owned(), s.to_owned()))
+    );
+    let printed = printed.lock().unwrap();
+    assert!(
+        printed.contains("Building [skiff-test-base]...\n"),
+        "{printed}"
+    );
+
+    // The app image saw the templated build arg and the base's files, but not the ignored one.
+    let app_local = format!("{}/skiff-test-app:{tag}", registry());
+    let id = engine
+        .image_id(&app_local)
+        .await
+        .unwrap()
+        .expect("the app image exists locally");
+    assert!(id.starts_with("sha256:"));
+    let run = std::process::Command::new("docker")
+        .args([
+            "run",
+            "--rm",
+            &app_local,
+            "sh",
+            "-c",
+            "cat /greeting; ls /base",
+        ])
+        .output()
+        .expect("the docker CLI runs");
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(stdout.contains(&format!("tag={tag}")), "{stdout}");
+    assert!(
+        stdout.contains("Dockerfile") && !stdout.contains("secret.txt"),
+        "{stdout}"
+    );
+}
+
+#[tokio::test]
+async fn a_local_build_is_tagged_with_its_image_id() {
+    let Some(engine) = engine().await else { return };
+    let project = project(&format!("FROM {}\n", base_image()));
+    let builder: Arc<dyn Builder> = Arc::new(DockerBuilder::new(engine.clone()));
+    let (hub, output, _) = hub();
+    let jobs: Vec<Job> = jobs(&project, builder, &unique_tag())
+        .into_iter()
+        .filter(|j| j.artifact.image == "skiff-test-base")
+        .collect();
+    let built = build_all(&jobs, &Schedule::default(), &hub, &output)
+        .await
+        .unwrap();
+    let reference = &built[0].reference;
+    let (_, id_tag) = reference.rsplit_once(':').unwrap();
+    let id = engine.image_id(reference).await.unwrap().unwrap();
+    assert_eq!(format!("sha256:{id_tag}"), id);
+}
+
+#[tokio::test]
+async fn a_failing_build_cancels_the_rest_and_reports_the_dockerfile_error() {
+    let Some(engine) = engine().await else { return };
+    let project = project(&format!("FROM {}\nRUN exit 7\n", base_image()));
+    let builder: Arc<dyn Builder> = Arc::new(DockerBuilder::new(engine));
+    let (hub, output, _) = hub();
+    let err = build_all(
+        &jobs(&project, builder, &unique_tag()),
+        &Schedule::default(),
+        &hub,
+        &output,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.image, "skiff-test-base");
+    assert_eq!(err.error.code, StatusCode::BuildUserError);
+    assert!(err.error.message.contains('7'), "{}", err.error.message);
+    assert_eq!(
+        build_events(&hub),
+        [
+            ("skiff-test-base", "InProgress"),
+            ("skiff-test-base", "Failed"),
+            ("skiff-test-app", "Canceled"),
+        ]
+        .map(|(a, s)| (a.to_owned(), s.to_owned()))
+    );
+}
+
+#[tokio::test]
+async fn dependencies_follow_the_dockerfile() {
+    let project = project("FROM scratch\n");
+    let Some(engine) = engine().await else { return };
+    let builder = DockerBuilder::new(engine);
+    let app = &project.artifacts[0];
+    let deps = builder
+        .dependencies(app, &project.dir.path().join("app"))
+        .unwrap();
+    let deps: Vec<String> = deps.iter().map(|p| p.display().to_string()).collect();
+    assert_eq!(deps, ["Dockerfile", "www/index.html"]);
+}
