@@ -178,22 +178,51 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[index]
 }
 
-/// Times `SAMPLE_CALLS` single calls (after 200 warm-up calls) and prints p50/p99/mean.
-fn print_percentiles(name: &str, mut call: impl FnMut() -> Duration) {
-    for _ in 0..200 {
-        call();
-    }
-    let mut samples: Vec<Duration> = (0..SAMPLE_CALLS).map(|_| call()).collect();
+/// Prints p50/p99/mean/max of `samples` (single calls, each timed on its own).
+fn print_percentiles(name: &str, mut samples: Vec<Duration>) {
     samples.sort();
     let mean = samples.iter().sum::<Duration>() / samples.len() as u32;
+    let us = |d: Duration| d.as_secs_f64() * 1e6;
     println!(
         "percentiles {name}: n={} p50={:.1}µs p99={:.1}µs mean={:.1}µs max={:.1}µs",
         samples.len(),
-        percentile(&samples, 0.50).as_secs_f64() * 1e6,
-        percentile(&samples, 0.99).as_secs_f64() * 1e6,
-        mean.as_secs_f64() * 1e6,
-        samples.last().unwrap().as_secs_f64() * 1e6,
+        us(percentile(&samples, 0.50)),
+        us(percentile(&samples, 0.99)),
+        us(mean),
+        us(*samples.last().unwrap()),
     );
+}
+
+/// Times `SAMPLE_CALLS` calls one by one (after 200 warm-up calls), all in one `block_on`, so
+/// each sample is one request/response and nothing else.
+macro_rules! sample_async {
+    ($rt:expr, $call:expr) => {
+        $rt.block_on(async {
+            for _ in 0..200 {
+                black_box($call);
+            }
+            let mut samples = Vec::with_capacity(SAMPLE_CALLS);
+            for _ in 0..SAMPLE_CALLS {
+                let start = Instant::now();
+                black_box($call);
+                samples.push(start.elapsed());
+            }
+            samples
+        })
+    };
+}
+
+fn sample_sync<T>(mut call: impl FnMut() -> T) -> Vec<Duration> {
+    for _ in 0..200 {
+        black_box(call());
+    }
+    (0..SAMPLE_CALLS)
+        .map(|_| {
+            let start = Instant::now();
+            black_box(call());
+            start.elapsed()
+        })
+        .collect()
 }
 
 fn get_state(c: &mut Criterion) {
@@ -216,30 +245,18 @@ fn get_state(c: &mut Criterion) {
             hub,
             ..
         } = &mut s;
-        print_percentiles("grpc", || {
-            rt.block_on(async {
-                let start = Instant::now();
-                black_box(grpc.get_state(()).await.unwrap());
-                start.elapsed()
-            })
-        });
-        print_percentiles("http", || {
-            rt.block_on(async {
-                let start = Instant::now();
-                black_box(http.get_state().await);
-                start.elapsed()
-            })
-        });
-        print_percentiles("in_process_json", || {
-            let start = Instant::now();
-            black_box(json::to_string(&hub.state(), Dialect::Gateway));
-            start.elapsed()
-        });
-        print_percentiles("in_process_protobuf", || {
-            let start = Instant::now();
-            black_box(hub.state().encode_to_vec());
-            start.elapsed()
-        });
+        let grpc_samples = sample_async!(rt, grpc.get_state(()).await.unwrap());
+        print_percentiles("grpc", grpc_samples);
+        let http_samples = sample_async!(rt, http.get_state().await);
+        print_percentiles("http", http_samples);
+        print_percentiles(
+            "in_process_json",
+            sample_sync(|| json::to_string(&hub.state(), Dialect::Gateway)),
+        );
+        print_percentiles(
+            "in_process_protobuf",
+            sample_sync(|| hub.state().encode_to_vec()),
+        );
     }
 
     let mut group = c.benchmark_group("get_state");

@@ -120,10 +120,20 @@ pub enum SuggestionCode {
     ConfigCheckDependencyDefinition = 701,
     /// Rename one of two configs.
     ConfigChangeNames = 702,
+    /// Check the `-m/--module` selection.
+    ConfigCheckFilter = 703,
+    /// Fix a profile definition.
+    ConfigCheckProfileDefinition = 704,
+    /// Import a config with the same profiles everywhere.
+    ConfigCheckDependencyProfilesSelection = 705,
+    /// Check the `-p/--profile` selection.
+    ConfigCheckProfileSelection = 706,
     /// Set a known `apiVersion`.
     ConfigFixApiVersion = 707,
     /// Fix a missing manifest.
     ConfigFixMissingManifestFile = 710,
+    /// Allow cloning or syncing remote configs.
+    ConfigEnableRemoteRepoSync = 711,
     /// Upgrade the config by hand.
     ConfigFixSkaffoldConfigVersion = 712,
 }
@@ -139,6 +149,13 @@ impl SuggestionCode {
             SuggestionCode::ConfigCheckFilePath => "CONFIG_CHECK_FILE_PATH",
             SuggestionCode::ConfigCheckDependencyDefinition => "CONFIG_CHECK_DEPENDENCY_DEFINITION",
             SuggestionCode::ConfigChangeNames => "CONFIG_CHANGE_NAMES",
+            SuggestionCode::ConfigCheckFilter => "CONFIG_CHECK_FILTER",
+            SuggestionCode::ConfigCheckProfileDefinition => "CONFIG_CHECK_PROFILE_DEFINITION",
+            SuggestionCode::ConfigCheckDependencyProfilesSelection => {
+                "CONFIG_CHECK_DEPENDENCY_PROFILES_SELECTION"
+            }
+            SuggestionCode::ConfigCheckProfileSelection => "CONFIG_CHECK_PROFILE_SELECTION",
+            SuggestionCode::ConfigEnableRemoteRepoSync => "CONFIG_ENABLE_REMOTE_REPO_SYNC",
             SuggestionCode::ConfigFixApiVersion => "CONFIG_FIX_API_VERSION",
             SuggestionCode::ConfigFixMissingManifestFile => "CONFIG_FIX_MISSING_MANIFEST_FILE",
             SuggestionCode::ConfigFixSkaffoldConfigVersion => "CONFIG_FIX_SKAFFOLD_CONFIG_VERSION",
@@ -448,6 +465,23 @@ mod tests {
                 S::ConfigCheckDependencyDefinition,
             ),
             (SuggestionCode::ConfigChangeNames, S::ConfigChangeNames),
+            (SuggestionCode::ConfigCheckFilter, S::ConfigCheckFilter),
+            (
+                SuggestionCode::ConfigCheckProfileDefinition,
+                S::ConfigCheckProfileDefinition,
+            ),
+            (
+                SuggestionCode::ConfigCheckDependencyProfilesSelection,
+                S::ConfigCheckDependencyProfilesSelection,
+            ),
+            (
+                SuggestionCode::ConfigCheckProfileSelection,
+                S::ConfigCheckProfileSelection,
+            ),
+            (
+                SuggestionCode::ConfigEnableRemoteRepoSync,
+                S::ConfigEnableRemoteRepoSync,
+            ),
             (SuggestionCode::ConfigFixApiVersion, S::ConfigFixApiVersion),
             (
                 SuggestionCode::ConfigFixMissingManifestFile,

@@ -74,6 +74,15 @@ impl Source {
         &self.text
     }
 
+    /// The same source with another YAML tree (the config after profiles: nodes that came from
+    /// a profile or a patch keep their own positions in the same file).
+    pub(crate) fn with_root(&self, root: Node) -> Source {
+        Source {
+            root: Arc::new(root),
+            ..self.clone()
+        }
+    }
+
     /// An error about the field at `path` of this config.
     pub fn error(
         &self,

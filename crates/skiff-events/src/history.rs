@@ -14,7 +14,7 @@ use prost::Message;
 use skiff_proto::v2::Event;
 
 /// Memory an entry costs beyond its encoded size: the `Event` struct, the `Arc`, string headers.
-const ENTRY_OVERHEAD: usize = std::mem::size_of::<Event>() + 96;
+const ENTRY_OVERHEAD: usize = std::mem::size_of::<Event>() + 224;
 
 /// Whether an event may be dropped from history under memory pressure before others.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

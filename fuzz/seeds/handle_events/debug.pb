@@ -1,0 +1,2 @@
+Z Started"pod*c2nsR	
+dlv̷

@@ -1,0 +1,2 @@
+*8
+StatusCheck-1StatusCheck*Failed2êboomfix

@@ -1,0 +1,2 @@
+2%
+appBuild-1app"Build*	Succeeded

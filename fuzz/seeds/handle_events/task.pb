@@ -1,0 +1,4 @@
+
+ÂÊ Ô•šï:*0
+Build-1BuildBuild containers *
+InProgress
