@@ -2,8 +2,11 @@
 //! the dependencies of each artifact and the cache keyed by them, push, and the artifact graph.
 
 pub mod builder;
+pub mod cache;
+pub mod custom;
 pub mod docker;
 pub mod dockerfile;
 pub mod dockerignore;
+pub mod hooks;
 pub mod scheduler;
 pub mod tag;

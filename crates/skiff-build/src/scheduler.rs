@@ -39,6 +39,9 @@ pub struct Schedule {
     pub insecure_registries: Vec<String>,
     /// Host and target platforms reported in events.
     pub event_platforms: BuildPlatforms,
+    /// References of artifacts that need no build (cache hits), by image name, for the
+    /// artifacts that require them.
+    pub prebuilt: BTreeMap<String, String>,
 }
 
 /// The build of a set failed; `image` is the artifact that failed first.
@@ -151,7 +154,8 @@ pub async fn build_all(
                 }
                 if !started[i] && deps[i].iter().all(|d| built.contains_key(d)) {
                     started[i] = true;
-                    let required = required_references(&jobs[i], &deps[i], &built);
+                    let required =
+                        required_references(&jobs[i], &deps[i], &built, &schedule.prebuilt);
                     running.push(build_one(i, &jobs[i], required, schedule, hub, output));
                 }
             }
@@ -193,11 +197,12 @@ pub async fn build_all(
     Ok(built.into_values().collect())
 }
 
-/// The built references of a job's required artifacts, by alias.
+/// The references of a job's required artifacts, by alias: built in this run, or prebuilt.
 fn required_references(
     job: &Job,
     deps: &[usize],
     built: &BTreeMap<usize, BuiltImage>,
+    prebuilt: &BTreeMap<String, String>,
 ) -> BTreeMap<String, String> {
     job.artifact
         .requires
@@ -207,7 +212,9 @@ fn required_references(
             deps.iter()
                 .filter_map(|d| built.get(d))
                 .find(|b| b.image_name == r.image)
-                .map(|b| (r.alias.clone(), b.reference.clone()))
+                .map(|b| b.reference.clone())
+                .or_else(|| prebuilt.get(&r.image).cloned())
+                .map(|reference| (r.alias.clone(), reference))
         })
         .collect()
 }

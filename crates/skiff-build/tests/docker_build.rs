@@ -163,7 +163,7 @@ async fn required_artifacts_build_first_and_push() {
         ]
         .map(|(a, s)| (a.to_owned(), s.to_owned()))
     );
-    let printed = printed.lock().unwrap();
+    let printed = printed.lock().unwrap().clone();
     assert!(
         printed.contains("Building [skiff-test-base]...\n"),
         "{printed}"

@@ -2,4 +2,8 @@
 //! hub: each phase emits Skaffold's task and subtask events and writes its output through the
 //! hub, so the terminal, the API and the event log all see the same thing.
 
+pub mod build;
+mod error;
 pub mod metadata;
+
+pub use error::PipelineError;

@@ -51,7 +51,11 @@ fn build(configs: &[&SkaffoldConfig]) -> BuildMetadata {
             }
         })
         .collect();
-    BuildMetadata { artifacts, r#type: build_type as i32, additional: Default::default() }
+    BuildMetadata {
+        artifacts,
+        r#type: build_type as i32,
+        additional: Default::default(),
+    }
 }
 
 fn deploy(configs: &[&SkaffoldConfig], kube_context: &str) -> DeployMetadata {
@@ -68,7 +72,10 @@ fn deploy(configs: &[&SkaffoldConfig], kube_context: &str) -> DeployMetadata {
         });
     }
     if configs.iter().any(|c| c.pipeline.deploy.kubectl.is_some()) {
-        deployers.push(deploy_metadata::Deployer { r#type: DeployerType::Kubectl as i32, count: 1 });
+        deployers.push(deploy_metadata::Deployer {
+            r#type: DeployerType::Kubectl as i32,
+            count: 1,
+        });
     }
     if deployers.is_empty() {
         return DeployMetadata::default();
@@ -80,7 +87,10 @@ fn deploy(configs: &[&SkaffoldConfig], kube_context: &str) -> DeployMetadata {
     } else {
         ClusterType::Other
     };
-    DeployMetadata { deployers, cluster: cluster as i32 }
+    DeployMetadata {
+        deployers,
+        cluster: cluster as i32,
+    }
 }
 
 /// Image names of every artifact of every config, for the initial build state.
@@ -117,8 +127,18 @@ mod tests {
         assert_eq!(build.artifacts[0].name, "app");
         assert_eq!(build.artifacts[0].dockerfile, "Dockerfile");
         let deploy = m.deploy.unwrap();
-        let kinds: Vec<(i32, i32)> = deploy.deployers.iter().map(|d| (d.r#type, d.count)).collect();
-        assert_eq!(kinds, [(DeployerType::Helm as i32, 2), (DeployerType::Kubectl as i32, 1)]);
+        let kinds: Vec<(i32, i32)> = deploy
+            .deployers
+            .iter()
+            .map(|d| (d.r#type, d.count))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                (DeployerType::Helm as i32, 2),
+                (DeployerType::Kubectl as i32, 1)
+            ]
+        );
         assert_eq!(deploy.cluster, ClusterType::Minikube as i32);
         assert_eq!(m.run_id, "run-id");
         assert_eq!(artifact_names(&refs), ["app"]);
@@ -130,6 +150,9 @@ mod tests {
             "apiVersion: skaffold/v4beta14\nkind: Config\nbuild:\n  artifacts:\n    - image: app\ndeploy:\n  docker:\n    images: [app]\n",
         );
         let refs: Vec<&SkaffoldConfig> = configs.iter().collect();
-        assert_eq!(metadata(&refs, "r", "gke_x").deploy.unwrap(), DeployMetadata::default());
+        assert_eq!(
+            metadata(&refs, "r", "gke_x").deploy.unwrap(),
+            DeployMetadata::default()
+        );
     }
 }

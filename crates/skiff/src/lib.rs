@@ -10,6 +10,7 @@ pub mod api_session;
 pub mod build_info;
 pub mod cli;
 pub mod commands;
+mod configs;
 pub mod envfile;
 pub mod exit;
 pub mod logging;

@@ -8,6 +8,8 @@ use std::fmt;
 use std::path::PathBuf;
 use std::str::FromStr;
 
+pub use skiff_config::SyncRemoteCache;
+
 /// Log level selected with `-v/--verbosity` (Skaffold's logrus levels).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub enum LogLevel {
@@ -150,6 +152,150 @@ pub struct ServeOptions {
     pub artifacts: Vec<String>,
     /// Log level selected with `-v/--verbosity`.
     pub verbosity: LogLevel,
+}
+
+/// Which configs a command reads and which profiles it applies (`-f`, `-m`, `-p`, …).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigOptions {
+    /// The config file (`-f/--filename`, default `skaffold.yaml`).
+    pub filename: PathBuf,
+    /// Only the configs with these names, and what they require (`-m/--module`).
+    pub modules: Vec<String>,
+    /// Profiles to activate; a name prefixed with `-` deactivates it (`-p/--profile`).
+    pub profiles: Vec<String>,
+    /// Activate profiles whose `activation` matches (`--profile-auto-activation`).
+    pub profile_auto_activation: bool,
+    /// Activate the `-p` profiles in required configs too (`--propagate-profiles`).
+    pub propagate_profiles: bool,
+    /// The kube context selected on the command line (`--kube-context`).
+    pub kube_context: Option<String>,
+    /// Where remote configs are cached (`--remote-cache-dir`; `None`: `~/.skaffold/remote-cache`).
+    pub remote_cache_dir: Option<PathBuf>,
+    /// How the remote cache is refreshed (`--sync-remote-cache`).
+    pub sync_remote_cache: SyncRemoteCache,
+}
+
+impl Default for ConfigOptions {
+    fn default() -> Self {
+        ConfigOptions {
+            filename: PathBuf::from("skaffold.yaml"),
+            modules: Vec::new(),
+            profiles: Vec::new(),
+            profile_auto_activation: true,
+            propagate_profiles: true,
+            kube_context: None,
+            remote_cache_dir: None,
+            sync_remote_cache: SyncRemoteCache::Always,
+        }
+    }
+}
+
+/// Options of `skiff fix`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FixOptions {
+    /// The config to upgrade (only `filename` is used).
+    pub config: ConfigOptions,
+    /// The `apiVersion` to upgrade to (`--version`, default the latest).
+    pub version: String,
+    /// Replace the config file, keeping the original as `<file>.v2` (`--overwrite`).
+    pub overwrite: bool,
+    /// Write the upgraded config to this file instead of stdout (`-o/--output`).
+    pub output: Option<PathBuf>,
+}
+
+/// Options of `skiff schema list`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SchemaListOptions {
+    /// `-o/--output`: `plain` or `json` (checked when the command runs, like Skaffold).
+    pub output: String,
+}
+
+/// Options of `skiff schema get`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SchemaGetOptions {
+    /// The schema version asked for (`skaffold/v4beta14`).
+    pub version: String,
+}
+
+/// Options of `skiff diagnose`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiagnoseOptions {
+    /// The configs and profiles.
+    pub config: ConfigOptions,
+    /// Print the effective configuration only (`--yaml-only`).
+    pub yaml_only: bool,
+    /// Render the templated fields of the printed configuration (`--enable-templating`).
+    pub enable_templating: bool,
+    /// Write the result to this file instead of stdout (`-o/--output`).
+    pub output: Option<PathBuf>,
+}
+
+/// Options shared by every `skiff inspect` command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InspectOptions {
+    /// The config file (`-f/--filename`).
+    pub filename: PathBuf,
+    /// `-o/--format`; only `json` exists (any value prints JSON, as in Skaffold).
+    pub format: String,
+    /// Where remote configs are cached (`--remote-cache-dir`).
+    pub remote_cache_dir: Option<PathBuf>,
+    /// Only the configs with these names (`-m/--module`), where the command has the flag.
+    pub modules: Vec<String>,
+    /// Profiles to activate (`-p/--profile`), where the command has the flag.
+    pub profiles: Vec<String>,
+    /// Activate the `-p` profiles in required configs too (`--propagate-profiles`).
+    pub propagate_profiles: bool,
+    /// What to inspect.
+    pub command: InspectCommand,
+}
+
+/// The `skiff inspect` commands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InspectCommand {
+    /// `inspect modules list`: the named configs (all of them with `include_all`).
+    ModulesList {
+        /// `-a/--all`: include unnamed configs as `__config_<index>`.
+        include_all: bool,
+    },
+    /// `inspect profiles list`: every profile of the configs.
+    ProfilesList {
+        /// `--build-env`: only the profiles that build with `local`, `googleCloudBuild` or
+        /// `cluster`.
+        build_env: Option<String>,
+    },
+    /// `inspect build-env list`: the build environment of each config.
+    BuildEnvList,
+    /// `inspect tests list`: the custom and structure tests.
+    TestsList,
+    /// `inspect namespaces list MANIFEST`: the namespace of each Deployment of a manifest file.
+    NamespacesList {
+        /// The rendered manifest file.
+        manifest: PathBuf,
+    },
+    /// `inspect executionModes list`: how each verify test and custom action runs.
+    ExecutionModesList,
+    /// `inspect jobManifestPaths list`: the job manifests of verify tests and custom actions.
+    JobManifestPathsList,
+    /// `inspect config-dependencies add FILE`: add `requires` entries from a JSON file.
+    ConfigDependenciesAdd {
+        /// The JSON file with `{"dependencies": [...]}`.
+        input: PathBuf,
+    },
+}
+
+/// Options of `skiff build`.
+#[derive(Debug, Clone)]
+pub struct BuildCommandOptions {
+    /// Which configs to read.
+    pub config: ConfigOptions,
+    /// API server settings.
+    pub api: ApiOptions,
+    /// How to build.
+    pub build: skiff_runner::build::BuildOptions,
+    /// `-q/--quiet`: no build output; print the built images as JSON.
+    pub quiet: bool,
+    /// `--file-output`: also write the built images as JSON to this file.
+    pub file_output: Option<PathBuf>,
 }
 
 #[cfg(test)]

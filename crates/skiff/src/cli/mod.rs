@@ -10,9 +10,15 @@
 //! deprecations and the grouped root help are applied to every command automatically.
 
 mod api;
+mod build;
+pub mod config;
+mod diagnose;
+mod fix;
 pub mod flags;
 mod global;
 mod help;
+mod inspect;
+mod schema;
 mod serve;
 
 use std::ffi::OsString;
@@ -20,7 +26,13 @@ use std::ffi::OsString;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 pub use api::{ApiArgs, TriggerArgs};
+pub use build::BuildArgs;
+pub use config::{ConfigArgs, ConfigFileArgs};
+pub use diagnose::DiagnoseArgs;
+pub use fix::FixArgs;
 pub use global::GlobalArgs;
+pub use inspect::InspectArgs;
+pub use schema::{SchemaArgs, SchemaCommands};
 pub use serve::ServeArgs;
 
 /// The text of `skiff version`: `v` followed by the package version.
@@ -54,6 +66,22 @@ pub enum Commands {
     /// Run the skiff API server alone, without a pipeline
     #[command(hide = true)]
     Serve(ServeArgs),
+
+    /// Build the artifacts
+    Build(Box<BuildArgs>),
+
+    /// Update old configuration to a newer schema version
+    Fix(FixArgs),
+
+    /// List JSON schemas used to validate skaffold.yaml configuration
+    Schema(SchemaArgs),
+
+    /// Run a diagnostic on Skaffold
+    Diagnose(DiagnoseArgs),
+
+    /// Helper commands for Cloud Code IDEs to interact with and modify skaffold configuration files.
+    #[command(hide = true)]
+    Inspect(InspectArgs),
 }
 
 /// A successfully parsed command line.

@@ -1,9 +1,14 @@
 //! The commands. Each one takes its options from [`crate::options`] and never sees clap.
 
+pub mod build;
+pub mod diagnose;
+pub mod fix;
+pub mod inspect;
+pub mod schema;
 pub mod serve;
 pub mod version;
 
-use crate::cli::{Commands, Parsed};
+use crate::cli::{Commands, Parsed, SchemaCommands};
 use crate::envfile::EnvFileReport;
 
 /// Runs the parsed command line: reports deprecated flags, sets up logging, then runs the
@@ -20,5 +25,13 @@ pub async fn dispatch(parsed: Parsed, env_files: EnvFileReport) -> anyhow::Resul
         None => Ok(crate::cli::print_help()?),
         Some(Commands::Version) => version::run(),
         Some(Commands::Serve(args)) => serve::run(args.to_options(&global)).await,
+        Some(Commands::Build(args)) => build::run(args.to_options()?).await,
+        Some(Commands::Fix(args)) => fix::run(args.to_options()),
+        Some(Commands::Schema(args)) => match args.command {
+            SchemaCommands::List(list) => schema::run_list(list.to_options()),
+            SchemaCommands::Get(get) => schema::run_get(get.to_options()),
+        },
+        Some(Commands::Diagnose(args)) => diagnose::run(args.to_options()),
+        Some(Commands::Inspect(args)) => inspect::run(args.to_options()),
     }
 }

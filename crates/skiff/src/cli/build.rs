@@ -1,0 +1,129 @@
+//! Flags of `skiff build`.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use skiff_runner::build::BuildOptions;
+
+use super::api::ApiArgs;
+use super::config::ConfigArgs;
+use crate::exit::UsageError;
+use crate::options::{BuildCommandOptions, SyncRemoteCache};
+
+/// The only `-o/--output` template skiff renders.
+pub const DEFAULT_OUTPUT_TEMPLATE: &str = "{{json .}}";
+
+/// `skiff build`: build the artifacts.
+#[derive(Debug, Clone, Args)]
+#[command(after_help = "Examples:\n  \
+    # Build all the artifacts\n  \
+    skiff build\n\n  \
+    # Build artifacts with a profile activated\n  \
+    skiff build -p <profile>\n\n  \
+    # Build artifacts whose image name contains <db>\n  \
+    skiff build -b <db>\n\n  \
+    # Quietly build artifacts and output the image names as json\n  \
+    skiff build -q > build_result.json")]
+pub struct BuildArgs {
+    /// Config flags.
+    #[command(flatten)]
+    pub config: ConfigArgs,
+
+    /// API flags.
+    #[command(flatten)]
+    pub api: ApiArgs,
+
+    /// The optional custom tag to use for images which overrides the current Tagger configuration
+    #[arg(short = 't', long, value_name = "TAG")]
+    pub tag: Option<String>,
+
+    /// Default repository value (overrides global config)
+    #[arg(short = 'd', long, value_name = "REPO")]
+    pub default_repo: Option<String>,
+
+    /// Push the built images to the specified image repository
+    #[arg(long, num_args = 0..=1, default_missing_value = "true", require_equals = true, value_name = "true|false")]
+    pub push: Option<bool>,
+
+    /// Suppress the build output and print image built on success. See --output to format output
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+
+    /// Used in conjunction with --quiet flag. Format output with go-template. skiff renders the
+    /// default template only
+    #[arg(short = 'o', long, value_name = "TEMPLATE", default_value = DEFAULT_OUTPUT_TEMPLATE)]
+    pub output: String,
+
+    /// Filename to write build images to
+    #[arg(long, value_name = "PATH")]
+    pub file_output: Option<PathBuf>,
+
+    /// Don't build images, just compute the tag for each artifact
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Only build artifacts with image names that contain the given substring. Default is to
+    /// build sources for all artifacts
+    #[arg(
+        short = 'b',
+        long = "build-image",
+        value_name = "IMAGE",
+        value_delimiter = ','
+    )]
+    pub build_image: Vec<String>,
+
+    /// Number of concurrently running builds. Set to 0 to run all builds in parallel. Doesn't
+    /// violate build order among dependencies
+    #[arg(long, value_name = "N", default_value_t = -1, allow_negative_numbers = true)]
+    pub build_concurrency: i32,
+
+    /// The platform to target for the build artifacts
+    #[arg(long, value_name = "PLATFORM", value_delimiter = ',')]
+    pub platform: Vec<String>,
+
+    /// Set to false to disable default caching of artifacts
+    #[arg(long, default_value_t = true)]
+    pub cache_artifacts: bool,
+
+    /// Specify the location of the cache file (default $HOME/.skaffold/cache)
+    #[arg(long, value_name = "PATH")]
+    pub cache_file: Option<PathBuf>,
+
+    /// Target registries for built images which are not secure
+    #[arg(long, value_name = "REGISTRY")]
+    pub insecure_registry: Vec<String>,
+}
+
+impl BuildArgs {
+    /// The validated options of `skiff build`.
+    pub fn to_options(&self) -> Result<BuildCommandOptions, UsageError> {
+        if self.output != DEFAULT_OUTPUT_TEMPLATE {
+            return Err(UsageError(format!(
+                "--output {:?}: skiff renders only the default template {DEFAULT_OUTPUT_TEMPLATE}; \
+                 post-process its JSON instead (for example with jq)",
+                self.output
+            )));
+        }
+        Ok(BuildCommandOptions {
+            config: self.config.to_options(SyncRemoteCache::Always),
+            api: self.api.to_options(),
+            build: BuildOptions {
+                custom_tag: self.tag.clone().filter(|t| !t.is_empty()),
+                default_repo: self.default_repo.clone().filter(|r| !r.is_empty()),
+                push: self.push,
+                concurrency: usize::try_from(self.build_concurrency).ok(),
+                platforms: self.platform.clone(),
+                only_images: self.build_image.clone(),
+                insecure_registries: self.insecure_registry.clone(),
+                dry_run: self.dry_run,
+                cache_artifacts: self.cache_artifacts,
+                cache_file: self
+                    .cache_file
+                    .clone()
+                    .filter(|p| !p.as_os_str().is_empty()),
+            },
+            quiet: self.quiet,
+            file_output: self.file_output.clone(),
+        })
+    }
+}
