@@ -277,12 +277,18 @@ impl Builder for DockerBuilder {
         artifact: &Artifact,
         workspace: &Path,
     ) -> Result<Vec<PathBuf>, BuildError> {
-        let docker = docker_config(artifact)?;
-        let args = template::evaluate_env_template_map(&docker.build_args, &BTreeMap::new())
-            .map_err(|e| template_error(artifact, e))?;
-        docker_dependencies(workspace, dockerfile_name(docker), &args)
-            .map_err(|e| deps_error(artifact, e))
+        dependencies(artifact, workspace)
     }
+}
+
+/// The source files of a docker artifact, relative to `workspace`: what its Dockerfile copies,
+/// and the Dockerfile.
+pub fn dependencies(artifact: &Artifact, workspace: &Path) -> Result<Vec<PathBuf>, BuildError> {
+    let docker = docker_config(artifact)?;
+    let args = template::evaluate_env_template_map(&docker.build_args, &BTreeMap::new())
+        .map_err(|e| template_error(artifact, e))?;
+    docker_dependencies(workspace, dockerfile_name(docker), &args)
+        .map_err(|e| deps_error(artifact, e))
 }
 
 #[cfg(test)]

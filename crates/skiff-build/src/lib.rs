@@ -9,4 +9,5 @@ pub mod dockerfile;
 pub mod dockerignore;
 pub mod hooks;
 pub mod scheduler;
+pub mod sources;
 pub mod tag;

@@ -12,6 +12,7 @@ use skiff_proto::enums::StatusCode;
 use skiff_proto::v2::ActionableErr;
 
 use crate::builder::{BuildError, BuildOutput, BuildRequest, Builder, BuiltImage};
+use crate::hooks::{BuildHookEnv, HookPhase, StaticHookEnv, run_build_hooks};
 
 /// One artifact to build, with its builder chosen and its reference decided.
 #[derive(Clone)]
@@ -42,6 +43,8 @@ pub struct Schedule {
     /// References of artifacts that need no build (cache hits), by image name, for the
     /// artifacts that require them.
     pub prebuilt: BTreeMap<String, String>,
+    /// The run-wide variables of build hooks.
+    pub hook_env: StaticHookEnv,
 }
 
 /// The build of a set failed; `image` is the artifact that failed first.
@@ -252,7 +255,31 @@ async fn build_one(
         insecure_registries: schedule.insecure_registries.clone(),
         output: &sink,
     };
-    let result = job.builder.build(&request).await;
+    let hook_env = BuildHookEnv::for_artifact(
+        &job.tag,
+        schedule.push,
+        &job.workspace,
+        schedule.hook_env.clone(),
+    );
+    let result = async {
+        run_build_hooks(
+            HookPhase::Before,
+            &job.artifact.hooks.before,
+            &hook_env,
+            &sink,
+        )
+        .await?;
+        let built = job.builder.build(&request).await?;
+        run_build_hooks(
+            HookPhase::After,
+            &job.artifact.hooks.after,
+            &hook_env,
+            &sink,
+        )
+        .await?;
+        Ok(built)
+    }
+    .await;
     let (status, err) = match &result {
         Ok(_) => (Status::Succeeded, None),
         Err(e) => (Status::Failed, Some(build_actionable(e))),

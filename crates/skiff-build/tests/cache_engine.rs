@@ -5,7 +5,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 use bollard::query_parameters::RemoveImageOptionsBuilder;
 use skiff_build::builder::{BuildError, BuildOutput};
@@ -17,40 +17,7 @@ use skiff_build::dockerfile::docker_dependencies;
 use skiff_config::model::{Artifact, ArtifactType, DockerArtifact};
 use skiff_docker::{BuildRequest, Engine, context_tar};
 use skiff_proto::enums::StatusCode;
-
-/// Connects to the engine at `host_var`. Without it the test is skipped with a note, except
-/// under CI where the environment must be there.
-async fn engine(host_var: &str) -> Option<Engine> {
-    let Ok(host) = std::env::var(host_var) else {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "{host_var} is not set under CI: run the tests through scripts/test"
-        );
-        eprintln!("skipping: {host_var} is not set (run `eval \"$(scripts/test-env env)\"`)");
-        return None;
-    };
-    Some(
-        Engine::connect(Some(&host))
-            .await
-            .expect("the test engine answers"),
-    )
-}
-
-fn registry_host() -> String {
-    std::env::var("TEST_REGISTRY").unwrap_or_else(|_| "127.0.0.1:5000".into())
-}
-
-fn base_image() -> String {
-    std::env::var("SKIFF_TEST_BASE_IMAGE").unwrap_or_else(|_| "localhost/skiff-base:busybox".into())
-}
-
-fn unique(prefix: &str) -> String {
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    format!("{prefix}-{nanos}")
-}
+use skiff_testenv::{base_image, engine, unique};
 
 struct Quiet;
 impl BuildOutput for Quiet {
@@ -273,8 +240,12 @@ async fn remote_hit_after_push(host_var: &str) {
     let Some(engine) = engine(host_var).await else {
         return;
     };
-    let registry = RegistryClient::new([registry_host()]);
-    let image = format!("{}/{}", registry_host(), unique("skiff-cache-remote"));
+    let registry = RegistryClient::new([skiff_testenv::registry()]);
+    let image = format!(
+        "{}/{}",
+        skiff_testenv::registry(),
+        unique("skiff-cache-remote")
+    );
     let tag = format!("{image}:v1");
     let project = Project::new(&image);
     let request = LookupRequest {
@@ -382,7 +353,7 @@ async fn registry_lookups() {
         return;
     }
     let registry = RegistryClient::new(Vec::<String>::new());
-    let base = format!("{}/skiff-base:busybox", registry_host());
+    let base = format!("{}/skiff-base:busybox", skiff_testenv::registry());
     let digest = registry
         .digest(&base)
         .await
@@ -390,7 +361,7 @@ async fn registry_lookups() {
         .expect("the base image is pushed");
     assert!(digest.starts_with("sha256:"), "{digest}");
     // By digest, and the manifest hashes to it.
-    let by_digest = format!("{}/skiff-base@{digest}", registry_host());
+    let by_digest = format!("{}/skiff-base@{digest}", skiff_testenv::registry());
     assert_eq!(
         registry.digest(&by_digest).await.unwrap(),
         Some(digest.clone())
@@ -403,9 +374,13 @@ async fn registry_lookups() {
         manifest.media_type
     );
     // Unknown tag, unknown repository.
-    let missing_tag = format!("{}/skiff-base:no-such-tag", registry_host());
+    let missing_tag = format!("{}/skiff-base:no-such-tag", skiff_testenv::registry());
     assert_eq!(registry.digest(&missing_tag).await.unwrap(), None);
-    let missing_repo = format!("{}/{}:v1", registry_host(), unique("skiff-no-such-repo"));
+    let missing_repo = format!(
+        "{}/{}:v1",
+        skiff_testenv::registry(),
+        unique("skiff-no-such-repo")
+    );
     assert_eq!(registry.digest(&missing_repo).await.unwrap(), None);
     // Nothing listens there.
     let err = registry.digest("127.0.0.1:1/x:y").await.unwrap_err();

@@ -5,65 +5,21 @@
 //! Skipped with a note when `DOCKER_HOST` is not set, except under CI (`CI=true`), where the
 //! environment must be there.
 
-use std::collections::BTreeMap;
 use std::fs;
-use std::path::Path;
 use std::process::Command;
-use std::sync::Mutex;
-use std::time::{SystemTime, UNIX_EPOCH};
 
-use skiff_build::builder::{BuildOutput, BuildRequest, Builder};
+use skiff_build::builder::Builder;
 use skiff_build::custom::CustomBuilder;
 use skiff_build::custom::registry::{RegistryError, engine_digest, remote_digest};
-use skiff_config::model::{Artifact, ArtifactType, CustomArtifact};
 use skiff_docker::Engine;
 use skiff_proto::enums::StatusCode;
+use skiff_testenv::{Collect, base_image, build_request, custom_artifact, registry, unique};
 
-/// Connects to the engine at `host_var` (an env var set by `scripts/test-env env`).
+/// The engine at `host_var` and its address, which the build scripts' docker client is pointed at.
 async fn engine(host_var: &str) -> Option<(Engine, String)> {
-    let Ok(host) = std::env::var(host_var) else {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "{host_var} is not set under CI: run the tests through scripts/test"
-        );
-        eprintln!("skipping: {host_var} is not set (run `eval \"$(scripts/test-env env)\"`)");
-        return None;
-    };
-    let engine = Engine::connect(Some(&host))
-        .await
-        .expect("the test engine answers");
+    let engine = skiff_testenv::engine(host_var).await?;
+    let host = engine.host().to_owned();
     Some((engine, host))
-}
-
-fn registry() -> String {
-    std::env::var("TEST_REGISTRY").unwrap_or_else(|_| "127.0.0.1:5000".into())
-}
-
-fn base_image() -> String {
-    std::env::var("SKIFF_TEST_BASE_IMAGE").unwrap_or_else(|_| "localhost/skiff-base:busybox".into())
-}
-
-fn unique(prefix: &str) -> String {
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    format!("{prefix}-{nanos}")
-}
-
-#[derive(Default)]
-struct Collect(Mutex<String>);
-
-impl BuildOutput for Collect {
-    fn write(&self, text: &str) {
-        self.0.lock().unwrap().push_str(text);
-    }
-}
-
-impl Collect {
-    fn text(&self) -> String {
-        self.0.lock().unwrap().clone()
-    }
 }
 
 /// The build script: the Debian docker client first on `PATH`, pointed at `host`.
@@ -84,36 +40,6 @@ fn project() -> tempfile::TempDir {
     .unwrap();
     fs::write(dir.path().join("hello.txt"), unique("hello")).unwrap();
     dir
-}
-
-fn artifact(image: &str, command: &str) -> Artifact {
-    Artifact {
-        image: image.into(),
-        artifact_type: Some(ArtifactType::Custom(CustomArtifact {
-            build_command: command.into(),
-            dependencies: None,
-        })),
-        ..Default::default()
-    }
-}
-
-fn request<'a>(
-    artifact: &'a Artifact,
-    workspace: &Path,
-    tag: &str,
-    push: bool,
-    output: &'a Collect,
-) -> BuildRequest<'a> {
-    BuildRequest {
-        artifact,
-        workspace: workspace.to_path_buf(),
-        tag: tag.into(),
-        push,
-        platforms: vec![],
-        required: BTreeMap::new(),
-        insecure_registries: vec![],
-        output,
-    }
 }
 
 /// `docker inspect --format FORMAT REFERENCE` with the Debian client.
@@ -138,10 +64,10 @@ async fn a_local_build_is_tagged_with_its_image_id() {
     let dir = project();
     let name = format!("localhost/{}", unique("skiff-custom-local"));
     let tag = format!("{name}:v1");
-    let a = artifact(&name, &script(&host));
+    let a = custom_artifact(&name, &script(&host));
     let out = Collect::default();
     let built = CustomBuilder::new(engine.clone())
-        .build(&request(&a, dir.path(), &tag, false, &out))
+        .build(&build_request(&a, dir.path(), &tag, false, &out))
         .await
         .unwrap();
 
@@ -168,10 +94,10 @@ async fn a_pushed_build_carries_the_registry_digest() {
     let dir = project();
     let name = format!("{}/{}", registry(), unique("skiff-custom-push"));
     let tag = format!("{name}:v1");
-    let a = artifact(&name, &script(&host));
+    let a = custom_artifact(&name, &script(&host));
     let out = Collect::default();
     let built = CustomBuilder::new(engine.clone())
-        .build(&request(&a, dir.path(), &tag, true, &out))
+        .build(&build_request(&a, dir.path(), &tag, true, &out))
         .await
         .unwrap();
 
@@ -192,11 +118,11 @@ async fn a_script_that_builds_nothing_is_an_error() {
     let dir = project();
     let name = format!("localhost/{}", unique("skiff-custom-nothing"));
     let tag = format!("{name}:v1");
-    let a = artifact(&name, "echo pretending to build \"$IMAGE\"");
+    let a = custom_artifact(&name, "echo pretending to build \"$IMAGE\"");
     let out = Collect::default();
     let builder = CustomBuilder::new(engine.clone());
     let err = builder
-        .build(&request(&a, dir.path(), &tag, false, &out))
+        .build(&build_request(&a, dir.path(), &tag, false, &out))
         .await
         .unwrap_err();
     assert_eq!(err.code, StatusCode::BuildUnknown);
@@ -212,7 +138,7 @@ async fn a_script_that_builds_nothing_is_an_error() {
     // Pushing: the registry must have the tag.
     let pushed = format!("{}/{}:v1", registry(), unique("skiff-custom-unpushed"));
     let err = builder
-        .build(&request(&a, dir.path(), &pushed, true, &out))
+        .build(&build_request(&a, dir.path(), &pushed, true, &out))
         .await
         .unwrap_err();
     assert_eq!(err.code, StatusCode::BuildUnknown);
@@ -242,10 +168,16 @@ async fn a_failing_script_fails_the_build_with_its_output() {
     )
     .unwrap();
     let name = format!("localhost/{}", unique("skiff-custom-fail"));
-    let a = artifact(&name, &script(&host));
+    let a = custom_artifact(&name, &script(&host));
     let out = Collect::default();
     let err = CustomBuilder::new(engine)
-        .build(&request(&a, dir.path(), &format!("{name}:v1"), false, &out))
+        .build(&build_request(
+            &a,
+            dir.path(),
+            &format!("{name}:v1"),
+            false,
+            &out,
+        ))
         .await
         .unwrap_err();
     assert_eq!(err.code, StatusCode::BuildUnknown);
@@ -269,7 +201,7 @@ async fn dependencies_through_the_builder() {
         return;
     };
     let dir = project();
-    let a = artifact("app", "true");
+    let a = custom_artifact("app", "true");
     let deps = CustomBuilder::new(engine)
         .dependencies(&a, dir.path())
         .unwrap();
@@ -291,10 +223,10 @@ async fn podman_pushes_are_resolved_from_the_registry() {
     let dir = project();
     let name = format!("{}/{}", registry(), unique("skiff-custom-podman"));
     let tag = format!("{name}:v1");
-    let a = artifact(&name, &script(&host));
+    let a = custom_artifact(&name, &script(&host));
     let out = Collect::default();
     let built = CustomBuilder::new(engine.clone())
-        .build(&request(&a, dir.path(), &tag, true, &out))
+        .build(&build_request(&a, dir.path(), &tag, true, &out))
         .await
         .unwrap_or_else(|e| panic!("{}\n{}", e.message, out.text()));
     let digest = remote_digest(None, &tag, &[]).await.unwrap();

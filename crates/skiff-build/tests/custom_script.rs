@@ -3,71 +3,26 @@
 //! cancelled build leaves no process behind. No container engine is needed here.
 
 use std::collections::BTreeMap;
-use std::fs;
-use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
-use skiff_build::builder::{BuildOutput, BuildRequest};
 use skiff_build::custom::{ScriptSettings, run_build_script, script_env};
-use skiff_config::model::{Artifact, ArtifactType, CustomArtifact};
+use skiff_config::model::Artifact;
 use skiff_proto::enums::StatusCode;
-
-#[derive(Default)]
-struct Collect(Mutex<Vec<String>>);
-
-impl BuildOutput for Collect {
-    fn write(&self, text: &str) {
-        self.0.lock().unwrap().push(text.to_owned());
-    }
-}
-
-impl Collect {
-    fn text(&self) -> String {
-        self.0.lock().unwrap().concat()
-    }
-}
-
-fn artifact(command: &str) -> Artifact {
-    Artifact {
-        image: "skiff-custom".into(),
-        artifact_type: Some(ArtifactType::Custom(CustomArtifact {
-            build_command: command.into(),
-            dependencies: None,
-        })),
-        ..Default::default()
-    }
-}
-
-fn request<'a>(
-    artifact: &'a Artifact,
-    workspace: &Path,
-    tag: &str,
-    output: &'a Collect,
-) -> BuildRequest<'a> {
-    BuildRequest {
-        artifact,
-        workspace: workspace.to_path_buf(),
-        tag: tag.into(),
-        push: false,
-        platforms: vec![],
-        required: BTreeMap::new(),
-        insecure_registries: vec![],
-        output,
-    }
-}
+use skiff_testenv::{Collect, build_request, custom_artifact, gone, read_pid};
 
 #[tokio::test]
 async fn the_script_gets_skaffolds_environment_and_runs_in_the_context() {
     let dir = tempfile::tempdir().unwrap();
     let workspace = dir.path().canonicalize().unwrap();
-    let a = artifact(
+    let a = custom_artifact(
+        "skiff-custom",
         "echo \"IMAGE=$IMAGE\"; echo \"PUSH_IMAGE=$PUSH_IMAGE\"; echo \"BUILD_CONTEXT=$BUILD_CONTEXT\"; \
          echo \"PLATFORMS=$PLATFORMS\"; echo \"SKIP_TEST=$SKIP_TEST\"; echo \"IMAGE_REPO=$IMAGE_REPO\"; \
          echo \"IMAGE_TAG=$IMAGE_TAG\"; echo \"BASE=$BASE\"; echo \"EXTRA=$SKIFF_EXTRA\"; echo \"PWD=$(pwd)\"",
     );
     let out = Collect::default();
-    let mut req = request(&a, &workspace, "127.0.0.1:5000/team/app:v1", &out);
+    let mut req = build_request(&a, &workspace, "127.0.0.1:5000/team/app:v1", false, &out);
     req.push = true;
     req.platforms = vec!["linux/amd64".into(), "linux/arm64".into()];
     req.required = [("BASE".to_owned(), "base:abc".to_owned())].into();
@@ -96,9 +51,9 @@ async fn the_script_gets_skaffolds_environment_and_runs_in_the_context() {
 
 #[test]
 fn script_env_lists_skaffolds_variables_in_order() {
-    let a = artifact("true");
+    let a = custom_artifact("skiff-custom", "true");
     let out = Collect::default();
-    let req = request(&a, Path::new("/ws/app"), "app", &out);
+    let req = build_request(&a, Path::new("/ws/app"), "app", false, &out);
     let env = script_env(&req, &ScriptSettings::default());
     let names: Vec<&str> = env.iter().map(|(k, _)| k.as_str()).collect();
     assert_eq!(
@@ -125,9 +80,9 @@ fn script_env_lists_skaffolds_variables_in_order() {
 async fn the_process_environment_wins_over_skaffolds_variables() {
     // As in Skaffold (Go keeps the last of duplicate variables, and the OS env comes last).
     let dir = tempfile::tempdir().unwrap();
-    let a = artifact("echo \"$PATH\"");
+    let a = custom_artifact("skiff-custom", "echo \"$PATH\"");
     let out = Collect::default();
-    let req = request(&a, dir.path(), "app:1", &out);
+    let req = build_request(&a, dir.path(), "app:1", false, &out);
     let settings = ScriptSettings {
         extra_env: vec![("PATH".into(), "/nowhere".into())],
         ..Default::default()
@@ -139,10 +94,10 @@ async fn the_process_environment_wins_over_skaffolds_variables() {
 #[tokio::test]
 async fn the_command_is_a_template_over_the_environment() {
     let dir = tempfile::tempdir().unwrap();
-    let a = artifact("echo 'home={{.HOME}}'");
+    let a = custom_artifact("skiff-custom", "echo 'home={{.HOME}}'");
     let out = Collect::default();
     run_build_script(
-        &request(&a, dir.path(), "app:1", &out),
+        &build_request(&a, dir.path(), "app:1", false, &out),
         &ScriptSettings::default(),
     )
     .await
@@ -152,9 +107,9 @@ async fn the_command_is_a_template_over_the_environment() {
         format!("home={}\n", std::env::var("HOME").unwrap())
     );
 
-    let bad = artifact("echo {{.HOME");
+    let bad = custom_artifact("skiff-custom", "echo {{.HOME");
     let err = run_build_script(
-        &request(&bad, dir.path(), "app:1", &out),
+        &build_request(&bad, dir.path(), "app:1", false, &out),
         &ScriptSettings::default(),
     )
     .await
@@ -171,12 +126,13 @@ async fn the_command_is_a_template_over_the_environment() {
 #[tokio::test]
 async fn a_failing_script_reports_its_status_and_last_output_lines() {
     let dir = tempfile::tempdir().unwrap();
-    let a = artifact(
+    let a = custom_artifact(
+        "skiff-custom",
         "for i in $(seq 1 30); do echo \"line $i\"; done; echo 'step failed: boom' >&2; exit 3",
     );
     let out = Collect::default();
     let err = run_build_script(
-        &request(&a, dir.path(), "app:1", &out),
+        &build_request(&a, dir.path(), "app:1", false, &out),
         &ScriptSettings::default(),
     )
     .await
@@ -206,10 +162,10 @@ async fn a_failing_script_reports_its_status_and_last_output_lines() {
 #[tokio::test]
 async fn output_without_a_final_newline_still_arrives_as_a_line() {
     let dir = tempfile::tempdir().unwrap();
-    let a = artifact("printf 'no newline'");
+    let a = custom_artifact("skiff-custom", "printf 'no newline'");
     let out = Collect::default();
     run_build_script(
-        &request(&a, dir.path(), "app:1", &out),
+        &build_request(&a, dir.path(), "app:1", false, &out),
         &ScriptSettings::default(),
     )
     .await
@@ -220,10 +176,10 @@ async fn output_without_a_final_newline_still_arrives_as_a_line() {
 #[tokio::test]
 async fn a_script_killed_by_a_signal_says_so() {
     let dir = tempfile::tempdir().unwrap();
-    let a = artifact("kill -TERM $$");
+    let a = custom_artifact("skiff-custom", "kill -TERM $$");
     let out = Collect::default();
     let err = run_build_script(
-        &request(&a, dir.path(), "app:1", &out),
+        &build_request(&a, dir.path(), "app:1", false, &out),
         &ScriptSettings::default(),
     )
     .await
@@ -240,7 +196,7 @@ async fn a_non_custom_artifact_is_refused() {
     };
     let out = Collect::default();
     let err = run_build_script(
-        &request(&a, dir.path(), "plain:1", &out),
+        &build_request(&a, dir.path(), "plain:1", false, &out),
         &ScriptSettings::default(),
     )
     .await
@@ -248,30 +204,16 @@ async fn a_non_custom_artifact_is_refused() {
     assert_eq!(err.message, "artifact plain is not a custom artifact");
 }
 
-/// Whether process `pid` is gone (or a zombie waiting to be reaped).
-fn gone(pid: u32) -> bool {
-    match fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Err(_) => true,
-        Ok(stat) => stat
-            .rsplit_once(')')
-            .map(|(_, rest)| rest.trim_start().starts_with('Z'))
-            .unwrap_or(false),
-    }
-}
-
-fn read_pid(path: &PathBuf) -> Option<u32> {
-    fs::read_to_string(path).ok()?.trim().parse().ok()
-}
-
 #[tokio::test]
 async fn cancelling_the_build_kills_the_script_and_what_it_started() {
     let dir = tempfile::tempdir().unwrap();
     let pids = dir.path().join("pids");
-    let a = artifact(
+    let a = custom_artifact(
+        "skiff-custom",
         "sleep 30 & echo $! > \"$BUILD_CONTEXT/child.pid\"; echo $$ > \"$BUILD_CONTEXT/pids\"; echo started; wait",
     );
     let out = Collect::default();
-    let req = request(&a, dir.path(), "app:1", &out);
+    let req = build_request(&a, dir.path(), "app:1", false, &out);
     let settings = ScriptSettings::default();
     let build = run_build_script(&req, &settings);
     // Cancel (drop the future) once the script is running.

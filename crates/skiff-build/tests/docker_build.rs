@@ -3,40 +3,15 @@
 
 use std::fs;
 use std::sync::{Arc, Mutex};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use skiff_build::builder::Builder;
 use skiff_build::docker::DockerBuilder;
 use skiff_build::scheduler::{Job, Schedule, build_all};
 use skiff_config::defaults::{self, DefaultsOptions};
-use skiff_docker::Engine;
 use skiff_events::{Hub, HubLimits, InitialState, Output, Stream};
 use skiff_proto::enums::StatusCode;
 use skiff_proto::v2::event::EventType;
-
-async fn engine() -> Option<Engine> {
-    let Ok(host) = std::env::var("DOCKER_HOST") else {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "DOCKER_HOST is not set under CI: run the tests through scripts/test"
-        );
-        eprintln!("skipping: DOCKER_HOST is not set (run `eval \"$(scripts/test-env env)\"`)");
-        return None;
-    };
-    Some(
-        Engine::connect(Some(&host))
-            .await
-            .expect("the test engine answers"),
-    )
-}
-
-fn base_image() -> String {
-    std::env::var("SKIFF_TEST_BASE_IMAGE").unwrap_or_else(|_| "localhost/skiff-base:busybox".into())
-}
-
-fn registry() -> String {
-    std::env::var("TEST_REGISTRY").unwrap_or_else(|_| "127.0.0.1:5000".into())
-}
+use skiff_testenv::{base_image, engine, registry, unique};
 
 struct Project {
     dir: tempfile::TempDir,
@@ -113,22 +88,14 @@ fn build_events(hub: &Hub) -> Vec<(String, String)> {
         .collect()
 }
 
-fn unique_tag() -> String {
-    format!(
-        "t{}",
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    )
-}
-
 #[tokio::test]
 async fn required_artifacts_build_first_and_push() {
-    let Some(engine) = engine().await else { return };
+    let Some(engine) = engine("DOCKER_HOST").await else {
+        return;
+    };
     let project = project(&format!("FROM {}\nCOPY . /base\n", base_image()));
     let builder: Arc<dyn Builder> = Arc::new(DockerBuilder::new(engine.clone()));
-    let tag = unique_tag();
+    let tag = unique("t");
     let (hub, output, printed) = hub();
     let schedule = Schedule {
         push: true,
@@ -198,11 +165,13 @@ async fn required_artifacts_build_first_and_push() {
 
 #[tokio::test]
 async fn a_local_build_is_tagged_with_its_image_id() {
-    let Some(engine) = engine().await else { return };
+    let Some(engine) = engine("DOCKER_HOST").await else {
+        return;
+    };
     let project = project(&format!("FROM {}\n", base_image()));
     let builder: Arc<dyn Builder> = Arc::new(DockerBuilder::new(engine.clone()));
     let (hub, output, _) = hub();
-    let jobs: Vec<Job> = jobs(&project, builder, &unique_tag())
+    let jobs: Vec<Job> = jobs(&project, builder, &unique("t"))
         .into_iter()
         .filter(|j| j.artifact.image == "skiff-test-base")
         .collect();
@@ -217,12 +186,14 @@ async fn a_local_build_is_tagged_with_its_image_id() {
 
 #[tokio::test]
 async fn a_failing_build_cancels_the_rest_and_reports_the_dockerfile_error() {
-    let Some(engine) = engine().await else { return };
+    let Some(engine) = engine("DOCKER_HOST").await else {
+        return;
+    };
     let project = project(&format!("FROM {}\nRUN exit 7\n", base_image()));
     let builder: Arc<dyn Builder> = Arc::new(DockerBuilder::new(engine));
     let (hub, output, _) = hub();
     let err = build_all(
-        &jobs(&project, builder, &unique_tag()),
+        &jobs(&project, builder, &unique("t")),
         &Schedule::default(),
         &hub,
         &output,
@@ -246,7 +217,9 @@ async fn a_failing_build_cancels_the_rest_and_reports_the_dockerfile_error() {
 #[tokio::test]
 async fn dependencies_follow_the_dockerfile() {
     let project = project("FROM scratch\n");
-    let Some(engine) = engine().await else { return };
+    let Some(engine) = engine("DOCKER_HOST").await else {
+        return;
+    };
     let builder = DockerBuilder::new(engine);
     let app = &project.artifacts[0];
     let deps = builder

@@ -2,32 +2,16 @@
 //! working directory, the phase's output, failures, timeouts and cancellation.
 
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
-use skiff_build::builder::BuildOutput;
 use skiff_build::hooks::{
     BuildHookEnv, HookOutcome, HookPhase, StaticHookEnv, host_os, run_build_hooks,
     run_build_hooks_with_timeout, run_host_hook,
 };
 use skiff_config::model::HostHook;
 use skiff_proto::enums::StatusCode;
-
-#[derive(Default)]
-struct Collect(Mutex<Vec<String>>);
-
-impl BuildOutput for Collect {
-    fn write(&self, text: &str) {
-        self.0.lock().unwrap().push(text.to_owned());
-    }
-}
-
-impl Collect {
-    fn text(&self) -> String {
-        self.0.lock().unwrap().concat()
-    }
-}
+use skiff_testenv::{Collect, gone, read_pid};
 
 fn sh(script: &str) -> HostHook {
     HostHook {
@@ -250,21 +234,6 @@ async fn the_first_failing_hook_stops_the_phase() {
         err.message,
         "post-build hook [] failed: hook has no command"
     );
-}
-
-/// Whether process `pid` is gone (or a zombie waiting to be reaped).
-fn gone(pid: u32) -> bool {
-    match fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Err(_) => true,
-        Ok(stat) => stat
-            .rsplit_once(')')
-            .map(|(_, rest)| rest.trim_start().starts_with('Z'))
-            .unwrap_or(false),
-    }
-}
-
-fn read_pid(path: &PathBuf) -> Option<u32> {
-    fs::read_to_string(path).ok()?.trim().parse().ok()
 }
 
 async fn wait_gone(pids: &[u32]) {

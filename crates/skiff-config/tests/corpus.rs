@@ -7,10 +7,10 @@
 //! under `CI=true`, where a missing corpus is a failure.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 
 use skiff_config::defaults::{self, DefaultsOptions};
 use skiff_config::{ValidateOptions, load_file, load_str, validate};
+use skiff_testenv::{files_under, reference_path};
 
 #[derive(Debug, Clone, Copy)]
 enum Expect {
@@ -503,42 +503,12 @@ const VALIDATION_FAILURES: &[(&str, &[&str])] = &[
     ),
 ];
 
-fn corpus_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference/skaffold-configs")
-}
-
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<_> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            walk(&p, out);
-        } else {
-            out.push(p);
-        }
-    }
-}
-
 #[test]
 fn corpus() {
-    let root = corpus_root();
-    if !root.is_dir() {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "the config corpus is missing at {} (required under CI=true)",
-            root.display()
-        );
-        eprintln!(
-            "note: {} not found; skipping the corpus test",
-            root.display()
-        );
+    let Some(root) = reference_path("skaffold-configs") else {
         return;
-    }
-    let mut files = Vec::new();
-    walk(&root, &mut files);
+    };
+    let files = files_under(&root);
     let expected: BTreeMap<&str, Expect> = EXPECTED.iter().copied().collect();
     assert_eq!(expected.len(), EXPECTED.len(), "duplicate rows in EXPECTED");
     let validation: BTreeMap<&str, &[&str]> = VALIDATION_FAILURES.iter().copied().collect();

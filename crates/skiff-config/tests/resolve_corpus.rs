@@ -75,19 +75,9 @@ const ORDERS: &[(&str, &[&str])] = &[
 
 #[test]
 fn resolve_corpus() {
-    let root = corpus_report::corpus_root();
-    if !root.is_dir() {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "the config corpus is missing at {} (required under CI=true)",
-            root.display()
-        );
-        eprintln!(
-            "note: {} not found; skipping the resolve corpus test",
-            root.display()
-        );
+    let Some(root) = skiff_testenv::reference_path("skaffold-configs") else {
         return;
-    }
+    };
     let root = root.canonicalize().unwrap();
     let rows = corpus_report::rows(&root);
     assert_eq!(rows.len(), 164, "the corpus has 164 files");

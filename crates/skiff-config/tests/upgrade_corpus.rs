@@ -13,37 +13,13 @@ use serde::Deserialize;
 use serde_json::Value as Json;
 use serde_yaml_ng::Value;
 use skiff_config::upgrade::{self, LATEST_VERSION, UpgradeError};
+use skiff_testenv::{files_under, reference_path};
 
-fn reference_path(rel: &str) -> Option<PathBuf> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/reference")
-        .join(rel);
-    if path.exists() {
-        return Some(path);
-    }
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("{} is missing (required when CI=true)", path.display());
-    }
-    eprintln!(
-        "note: {} is absent; skipping the corpus upgrade test",
-        path.display()
-    );
-    None
-}
-
-fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<_> = std::fs::read_dir(dir)
-        .unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()))
-        .map(|e| e.unwrap().path())
-        .collect();
-    entries.sort();
-    for path in entries {
-        if path.is_dir() {
-            yaml_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
-            out.push(path);
-        }
-    }
+/// The `.yaml` and `.yml` files under `dir`, sorted.
+fn yaml_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files = files_under(dir);
+    files.retain(|path| path.extension().is_some_and(|e| e == "yaml" || e == "yml"));
+    files
 }
 
 /// The YAML documents of a file that are Skaffold configs.
@@ -175,8 +151,7 @@ fn older_corpus_files_upgrade_like_skaffold_fix() {
     .unwrap();
     let expected: BTreeMap<String, Value> = serde_yaml_ng::from_str(&expected_text).unwrap();
 
-    let mut files = Vec::new();
-    yaml_files(&corpus, &mut files);
+    let files = yaml_files(&corpus);
     let mut seen = Vec::new();
     let mut failures = Vec::new();
     for file in &files {
@@ -270,8 +245,7 @@ fn latest_corpus_files_are_returned_unchanged_and_match_the_schema() {
         return;
     };
     let checker = SchemaChecker::load(&schema);
-    let mut files = Vec::new();
-    yaml_files(&corpus, &mut files);
+    let files = yaml_files(&corpus);
     let mut count = 0;
     let mut failures = Vec::new();
     for file in &files {

@@ -2,43 +2,9 @@
 //! dockerd, Podman's compatible socket and the registry on 127.0.0.1:5000.
 
 use std::fs;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use skiff_docker::{BuildRequest, Engine, EngineError, context_tar};
-
-/// Connects to the engine at `host_var` (an env var set by `scripts/test-env env`). Without it,
-/// the test is skipped with a note, except under CI where the environment must be there.
-async fn engine(host_var: &str) -> Option<Engine> {
-    let Ok(host) = std::env::var(host_var) else {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "{host_var} is not set under CI: run the tests through scripts/test"
-        );
-        eprintln!("skipping: {host_var} is not set (run `eval \"$(scripts/test-env env)\"`)");
-        return None;
-    };
-    Some(
-        Engine::connect(Some(&host))
-            .await
-            .expect("the test engine answers"),
-    )
-}
-
-fn registry() -> String {
-    std::env::var("TEST_REGISTRY").unwrap_or_else(|_| "127.0.0.1:5000".into())
-}
-
-fn base_image() -> String {
-    std::env::var("SKIFF_TEST_BASE_IMAGE").unwrap_or_else(|_| "localhost/skiff-base:busybox".into())
-}
-
-fn unique(prefix: &str) -> String {
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    format!("{prefix}-{nanos}")
-}
+use skiff_testenv::{base_image, engine, registry, unique};
 
 fn project(dockerfile: &str) -> (tempfile::TempDir, Vec<u8>) {
     let dir = tempfile::tempdir().unwrap();

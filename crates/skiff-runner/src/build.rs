@@ -1,6 +1,7 @@
 //! The build phase: tag every artifact, build what needs building in dependency order, and
 //! report it as Skaffold does (`Build-N` task, Build subtask events, `Generating tags...`).
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -11,8 +12,13 @@ use skiff_build::cache::{
 };
 use skiff_build::custom::CustomBuilder;
 use skiff_build::docker::DockerBuilder;
+use skiff_build::hooks::{BuildHookEnv, HookPhase, StaticHookEnv, run_build_hooks};
 use skiff_build::scheduler::{Job, Schedule, ScheduleError, build_all};
-use skiff_build::tag::{TagInput, TaggerMux, TaggerSettings, image_tags};
+use skiff_build::sources::source_dependencies;
+use skiff_build::tag::{
+    DependencyError, DependencySource, TagInput, TaggerMux, TaggerSettings, image_tags,
+    join_workspace,
+};
 use skiff_config::SkaffoldConfig;
 use skiff_config::model::{Artifact, ArtifactType, BuildType};
 use skiff_docker::Engine;
@@ -59,6 +65,21 @@ impl ConfiguredArtifact {
     /// The artifact's context directory.
     pub fn workspace(&self) -> PathBuf {
         self.base_dir.join(&self.artifact.context)
+    }
+}
+
+/// An artifact's source files as the `inputDigest` tagger wants them: relative to the base
+/// directory, listed only when a tagger asks.
+struct ArtifactSources<'a>(&'a ConfiguredArtifact);
+
+impl DependencySource for ArtifactSources<'_> {
+    fn dependencies(&self) -> Result<Cow<'_, [PathBuf]>, DependencyError> {
+        let artifact = &self.0.artifact;
+        let files = source_dependencies(artifact, &self.0.workspace())?;
+        Ok(Cow::Owned(join_workspace(
+            Path::new(&artifact.context),
+            &files,
+        )))
     }
 }
 
@@ -200,9 +221,15 @@ async fn run(
             errors::actionable(StatusCode::InitCreateTaggerError, e.to_string(), None),
         )
     })?;
+    let sources: Vec<ArtifactSources<'_>> = artifacts.iter().map(ArtifactSources).collect();
     let inputs: Vec<TagInput<'_>> = artifacts
         .iter()
-        .map(|a| TagInput::for_artifact(&a.artifact).with_base_dir(&a.base_dir))
+        .zip(&sources)
+        .map(|(a, sources)| {
+            TagInput::for_artifact(&a.artifact)
+                .with_base_dir(&a.base_dir)
+                .with_dependencies(sources)
+        })
         .collect();
     let mut printed = Vec::new();
     let tags = image_tags(
@@ -293,7 +320,7 @@ async fn run(
         .map(|b| (b.image_name.clone(), b.reference.clone()))
         .collect();
 
-    let result = build_all(&misses, &schedule, output.hub(), output).await;
+    let result = build_with_pipeline_hooks(configs, &misses, &schedule, output).await;
     if let Ok(built) = &result {
         for image in built {
             if let Err(e) = cache
@@ -307,8 +334,7 @@ async fn run(
     if let Err(e) = cache.save() {
         tracing::warn!("saving the artifact cache: {e}");
     }
-    let built =
-        result.map_err(|e: ScheduleError| PipelineError::new(Phase::Build, e.actionable()))?;
+    let built = result?;
     // Report every artifact in config order.
     let builds = jobs
         .iter()
@@ -321,6 +347,56 @@ async fn run(
         })
         .collect();
     Ok(BuildOutcome { builds })
+}
+
+/// Runs each config's `build.hooks.before`, builds the jobs, then the `build.hooks.after`.
+async fn build_with_pipeline_hooks(
+    configs: &[&SkaffoldConfig],
+    jobs: &[Job],
+    schedule: &Schedule,
+    output: &Output,
+) -> Result<Vec<BuiltImage>, PipelineError> {
+    let env = BuildHookEnv::for_pipeline(schedule.hook_env.clone());
+    let sink = PhaseOutput(output);
+    let hook_failure = |error| {
+        PipelineError::new(
+            Phase::Build,
+            skiff_build::scheduler::build_actionable(&error),
+        )
+    };
+    for config in configs {
+        run_build_hooks(
+            HookPhase::Before,
+            &config.pipeline.build.hooks.before,
+            &env,
+            &sink,
+        )
+        .await
+        .map_err(hook_failure)?;
+    }
+    let built = build_all(jobs, schedule, output.hub(), output)
+        .await
+        .map_err(|e: ScheduleError| PipelineError::new(Phase::Build, e.actionable()))?;
+    for config in configs {
+        run_build_hooks(
+            HookPhase::After,
+            &config.pipeline.build.hooks.after,
+            &env,
+            &sink,
+        )
+        .await
+        .map_err(hook_failure)?;
+    }
+    Ok(built)
+}
+
+/// Writes pipeline-level tool output as Build output of no particular artifact.
+struct PhaseOutput<'a>(&'a Output);
+
+impl BuildOutput for PhaseOutput<'_> {
+    fn write(&self, text: &str) {
+        self.0.phase(Phase::Build, text);
+    }
 }
 
 /// Looks every job up in the cache (`Checking cache...`, Cache subtask events) and retrieves
@@ -339,17 +415,12 @@ async fn check_cache(
     }
     let hub = output.hub();
     output.phase(Phase::Build, &format!("{CHECKING_CACHE}\n"));
-    let targets = jobs.iter().map(|job| {
-        let builder = Arc::clone(&job.builder);
-        HashTarget {
-            artifact: job.artifact.clone(),
-            workspace: job.workspace.clone(),
-            tag: job.tag.clone(),
-            platforms: schedule.platforms.clone(),
-            lister: Arc::new(FnLister(move |a: &Artifact, w: &Path| {
-                builder.dependencies(a, w)
-            })),
-        }
+    let targets = jobs.iter().map(|job| HashTarget {
+        artifact: job.artifact.clone(),
+        workspace: job.workspace.clone(),
+        tag: job.tag.clone(),
+        platforms: schedule.platforms.clone(),
+        lister: Arc::new(FnLister(source_dependencies)),
     });
     let hasher = ArtifactHasher::new(targets, Arc::clone(cache.file_hashes()), "build");
     let requests: Vec<LookupRequest<'_>> = jobs
@@ -497,5 +568,14 @@ async fn schedule(configs: &[&SkaffoldConfig], opts: &BuildOptions, engine: &Eng
             targets: opts.platforms.join(","),
         },
         prebuilt: Default::default(),
+        hook_env: StaticHookEnv {
+            default_repo: opts.default_repo.clone(),
+            multi_level_repo: None,
+            rpc_port: None,
+            http_port: None,
+            work_dir: std::env::current_dir()
+                .map(|d| d.display().to_string())
+                .unwrap_or_default(),
+        },
     }
 }

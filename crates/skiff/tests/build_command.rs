@@ -4,28 +4,8 @@
 use std::fs;
 use std::path::Path;
 use std::process::{Command, Output};
-use std::time::{SystemTime, UNIX_EPOCH};
 
-/// Whether the test environment is there; under CI it must be.
-fn have_engine() -> bool {
-    if std::env::var("DOCKER_HOST").is_ok() {
-        return true;
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "DOCKER_HOST is not set under CI: run the tests through scripts/test"
-    );
-    eprintln!("skipping: DOCKER_HOST is not set (run `eval \"$(scripts/test-env env)\"`)");
-    false
-}
-
-fn base_image() -> String {
-    std::env::var("SKIFF_TEST_BASE_IMAGE").unwrap_or_else(|_| "localhost/skiff-base:busybox".into())
-}
-
-fn registry() -> String {
-    std::env::var("TEST_REGISTRY").unwrap_or_else(|_| "127.0.0.1:5000".into())
-}
+use skiff_testenv::{base_image, engine_host, registry, unique};
 
 /// Runs skiff in `dir`, with `dir` as its home so the default artifact cache starts empty.
 fn skiff(dir: &Path, args: &[&str]) -> Output {
@@ -64,16 +44,6 @@ fn project(base_dockerfile: &str) -> tempfile::TempDir {
     dir
 }
 
-fn unique() -> String {
-    format!(
-        "t{}",
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    )
-}
-
 /// `HEAD`s a manifest in the test registry; true when it exists.
 fn registry_has(repo: &str, reference: &str) -> bool {
     use std::io::{Read, Write};
@@ -91,11 +61,11 @@ fn registry_has(repo: &str, reference: &str) -> bool {
 
 #[test]
 fn builds_pushes_and_writes_the_file_output() {
-    if !have_engine() {
+    if engine_host("DOCKER_HOST").is_none() {
         return;
     }
     let dir = project(&format!("FROM {}\n", base_image()));
-    let tag = unique();
+    let tag = unique("t");
     let out = skiff(
         dir.path(),
         &[
@@ -155,7 +125,7 @@ fn builds_pushes_and_writes_the_file_output() {
 
 #[test]
 fn quiet_prints_only_the_json_and_events_reach_the_log() {
-    if !have_engine() {
+    if engine_host("DOCKER_HOST").is_none() {
         return;
     }
     let dir = project(&format!("FROM {}\n", base_image()));
@@ -219,7 +189,7 @@ fn quiet_prints_only_the_json_and_events_reach_the_log() {
 
 #[test]
 fn a_broken_dockerfile_fails_with_the_engines_message() {
-    if !have_engine() {
+    if engine_host("DOCKER_HOST").is_none() {
         return;
     }
     let dir = project(&format!("FROM {}\nRUN exit 9\n", base_image()));
@@ -260,7 +230,7 @@ fn a_missing_context_and_a_stopped_engine_are_clear_errors() {
 
 #[test]
 fn a_custom_builder_script_builds_the_image() {
-    if !have_engine() {
+    if engine_host("DOCKER_HOST").is_none() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -297,7 +267,7 @@ fn a_custom_builder_script_builds_the_image() {
 
 #[test]
 fn a_second_build_is_a_cache_hit() {
-    if !have_engine() {
+    if engine_host("DOCKER_HOST").is_none() {
         return;
     }
     let dir = project(&format!("FROM {}\n", base_image()));
@@ -346,4 +316,160 @@ fn a_second_build_is_a_cache_hit() {
         !stdout.contains("Checking cache") && stdout.contains("Building [skiff-e2e-base]"),
         "{stdout}"
     );
+}
+
+#[test]
+fn podman_builds_and_pushes_through_its_docker_socket() {
+    if engine_host("DOCKER_HOST").is_none() {
+        return;
+    }
+    let podman =
+        std::env::var("PODMAN_DOCKER_HOST").expect("scripts/test-env sets PODMAN_DOCKER_HOST");
+    let dir = project(&format!("FROM {}\n", base_image()));
+    let tag = unique("t");
+    let out = Command::new(env!("CARGO_BIN_EXE_skiff"))
+        .args(["build", "-q", "--push", "-d", &registry(), "-t", &tag])
+        .current_dir(dir.path())
+        .env("HOME", dir.path())
+        .env("DOCKER_HOST", &podman)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "stderr: {}", text(&out.stderr));
+    let json: serde_json::Value = serde_json::from_str(text(&out.stdout).trim()).unwrap();
+    for build in json["builds"].as_array().unwrap() {
+        let name = build["imageName"].as_str().unwrap();
+        assert!(
+            registry_has(name, &tag),
+            "{name}:{tag} is not in the registry"
+        );
+    }
+}
+
+#[test]
+fn build_hooks_run_around_the_builds() {
+    if engine_host("DOCKER_HOST").is_none() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("Dockerfile"),
+        format!("FROM {}\n", base_image()),
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("skaffold.yaml"),
+        "apiVersion: skaffold/v4beta14\nkind: Config\nbuild:\n  hooks:\n    before:\n      - command: [\"sh\", \"-c\", \"echo pipeline > \\\"$SKAFFOLD_WORK_DIR/before.txt\\\"\"]\n  artifacts:\n    - image: skiff-e2e-hooks\n      hooks:\n        after:\n          - command: [\"sh\", \"-c\", \"echo \\\"$SKAFFOLD_IMAGE\\\" > \\\"$SKAFFOLD_WORK_DIR/after.txt\\\"\"]\n",
+    )
+    .unwrap();
+    let out = skiff(dir.path(), &["build", "-t", "hooks"]);
+    assert!(
+        out.status.success(),
+        "stdout: {}\nstderr: {}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    assert_eq!(
+        fs::read_to_string(dir.path().join("before.txt")).unwrap(),
+        "pipeline\n"
+    );
+    assert_eq!(
+        fs::read_to_string(dir.path().join("after.txt")).unwrap(),
+        "skiff-e2e-hooks:hooks\n"
+    );
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("Starting pre-build hooks...")
+            && stdout.contains("Completed post-build hooks"),
+        "{stdout}"
+    );
+}
+
+/// `skiff build --dry-run -q` with the given tag policy; returns the tag of the one artifact.
+fn dry_run_tag(dir: &Path, policy: &str) -> String {
+    fs::write(
+        dir.join("skaffold.yaml"),
+        format!("apiVersion: skaffold/v4beta14\nkind: Config\nbuild:\n  tagPolicy:\n{policy}  artifacts:\n    - image: skiff-e2e-tags\n"),
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_skiff"))
+        .args(["build", "--dry-run", "-q"])
+        .current_dir(dir)
+        .env("HOME", dir)
+        .env("SKIFF_E2E_TAG", "from-env")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{policy}: {}", text(&out.stderr));
+    let json: serde_json::Value = serde_json::from_str(text(&out.stdout).trim()).unwrap();
+    json["builds"][0]["tag"].as_str().unwrap().to_owned()
+}
+
+#[test]
+fn every_tag_policy_names_the_image() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("Dockerfile"), "FROM scratch\n").unwrap();
+    let git = |args: &[&str]| {
+        let status = Command::new("git")
+            .args([
+                "-c",
+                "user.name=skiff",
+                "-c",
+                "user.email=skiff@localhost",
+                "-c",
+                "commit.gpgsign=false",
+            ])
+            .args(args)
+            .current_dir(dir.path())
+            .status()
+            .unwrap();
+        assert!(status.success(), "git {args:?}");
+    };
+    git(&["init", "-q"]);
+    git(&["add", "."]);
+    git(&["commit", "-q", "-m", "first"]);
+    git(&["tag", "v1.2.3"]);
+
+    assert_eq!(
+        dry_run_tag(dir.path(), "    sha256: {}\n"),
+        "skiff-e2e-tags:latest"
+    );
+    assert_eq!(
+        dry_run_tag(
+            dir.path(),
+            "    envTemplate:\n      template: \"{{.SKIFF_E2E_TAG}}\"\n"
+        ),
+        "skiff-e2e-tags:from-env"
+    );
+    let year = dry_run_tag(
+        dir.path(),
+        "    dateTime:\n      format: \"2006\"\n      timezone: UTC\n",
+    );
+    let (_, year) = year.split_once(':').unwrap();
+    assert!(year.len() == 4 && year.starts_with("20"), "{year}");
+    let digest = dry_run_tag(dir.path(), "    inputDigest: {}\n");
+    let (_, digest) = digest.split_once(':').unwrap();
+    assert!(
+        digest.len() == 64 && digest.chars().all(|c| c.is_ascii_hexdigit()),
+        "{digest}"
+    );
+    assert_eq!(
+        dry_run_tag(
+            dir.path(),
+            "    customTemplate:\n      template: \"{{.V}}-{{.S}}\"\n      components:\n        - name: V\n          gitCommit: {}\n        - name: S\n          sha256: {}\n"
+        ),
+        "skiff-e2e-tags:v1.2.3-dirty-latest",
+        "the skaffold.yaml written by the test makes the tree dirty"
+    );
+    // The default policy is gitCommit; committing the config makes the tree clean again.
+    fs::write(dir.path().join("skaffold.yaml"), "apiVersion: skaffold/v4beta14\nkind: Config\nbuild:\n  artifacts:\n    - image: skiff-e2e-tags\n").unwrap();
+    git(&["add", "."]);
+    git(&["commit", "-q", "-m", "config"]);
+    git(&["tag", "v2"]);
+    let out = Command::new(env!("CARGO_BIN_EXE_skiff"))
+        .args(["build", "--dry-run", "-q"])
+        .current_dir(dir.path())
+        .env("HOME", dir.path())
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_str(text(&out.stdout).trim()).unwrap();
+    assert_eq!(json["builds"][0]["tag"], "skiff-e2e-tags:v2");
 }

@@ -2,32 +2,14 @@
 //! variables and env files.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
+
+use skiff_testenv::{code, run_isolated, stderr, stdout};
 
 /// A `skiff` process in `dir` with no `SKAFFOLD_*` variable inherited from the test's
 /// environment.
 fn skiff(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_skiff"));
-    cmd.current_dir(dir).args(args);
-    for (key, _) in std::env::vars_os() {
-        if key.to_string_lossy().starts_with("SKAFFOLD_") {
-            cmd.env_remove(key);
-        }
-    }
-    cmd.envs(env.iter().copied());
-    cmd.output().expect("run skiff")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-fn code(output: &Output) -> i32 {
-    output.status.code().expect("exited normally")
+    run_isolated(env!("CARGO_BIN_EXE_skiff"), dir, args, env)
 }
 
 fn empty_dir() -> tempfile::TempDir {

@@ -3,9 +3,10 @@
 //! corpus of Skaffold's example configs.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::{Value, json};
+use skiff_testenv::{code, files_under, reference_path, run_isolated, stderr, stdout};
 
 /// A `skiff` process in `dir` with no `SKAFFOLD_*` variable inherited from the test's
 /// environment.
@@ -14,27 +15,7 @@ fn skiff(dir: &Path, args: &[&str]) -> Output {
 }
 
 fn skiff_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_skiff"));
-    cmd.current_dir(dir).args(args);
-    for (key, _) in std::env::vars_os() {
-        if key.to_string_lossy().starts_with("SKAFFOLD_") {
-            cmd.env_remove(key);
-        }
-    }
-    cmd.envs(env.iter().copied());
-    cmd.output().expect("run skiff")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-fn code(output: &Output) -> i32 {
-    output.status.code().expect("exited normally")
+    run_isolated(env!("CARGO_BIN_EXE_skiff"), dir, args, env)
 }
 
 /// Runs skiff and expects success, returning stdout.
@@ -748,49 +729,23 @@ fn inspect_config_dependencies_add() {
 // ---------------------------------------------------------------------------------------------
 // The corpus of Skaffold's example configs.
 
-/// `../shared/reference/skaffold-configs` beside the repository, if present (required under
-/// `CI=true`).
-fn corpus_root() -> Option<PathBuf> {
-    let root =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference/skaffold-configs");
-    if root.is_dir() {
-        return Some(root);
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "the config corpus is missing at {} (required under CI=true)",
-        root.display()
-    );
-    eprintln!(
-        "note: the config corpus is absent at {}; skipping",
-        root.display()
-    );
-    None
-}
-
-fn corpus_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<_> = std::fs::read_dir(dir)
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .collect();
-    entries.sort();
-    for path in entries {
-        if path.is_dir() {
-            corpus_files(&path, out);
-        } else if path.file_name().is_some_and(|n| {
+/// The files under `dir` whose name contains `skaffold` and ends in `.yaml`, sorted.
+fn corpus_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files = files_under(dir);
+    files.retain(|path| {
+        path.file_name().is_some_and(|n| {
             n.to_string_lossy().contains("skaffold") && n.to_string_lossy().ends_with(".yaml")
-        }) {
-            out.push(path);
-        }
-    }
+        })
+    });
+    files
 }
 
 #[test]
 fn corpus_fix_and_diagnose() {
-    let Some(root) = corpus_root() else { return };
-    let mut files = Vec::new();
-    corpus_files(&root, &mut files);
+    let Some(root) = reference_path("skaffold-configs") else {
+        return;
+    };
+    let files = corpus_files(&root);
     assert!(files.len() > 100, "only {} corpus files", files.len());
 
     let scratch = tempfile::tempdir().unwrap();

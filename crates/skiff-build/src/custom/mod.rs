@@ -317,14 +317,24 @@ impl Builder for CustomBuilder {
         artifact: &Artifact,
         workspace: &Path,
     ) -> Result<Vec<PathBuf>, BuildError> {
-        let custom = custom_artifact(artifact)?;
-        custom_dependencies(custom, workspace, self.dependencies_timeout).map_err(|e| {
-            BuildError::new(
-                StatusCode::BuildUnknown,
-                format!("computing dependencies of {}: {e}", artifact.image),
-            )
-        })
+        dependencies(artifact, workspace, self.dependencies_timeout)
     }
+}
+
+/// The source files of a custom artifact, relative to `workspace` (a `command` dependency may
+/// run for at most `timeout`).
+pub fn dependencies(
+    artifact: &Artifact,
+    workspace: &Path,
+    timeout: Duration,
+) -> Result<Vec<PathBuf>, BuildError> {
+    let custom = custom_artifact(artifact)?;
+    custom_dependencies(custom, workspace, timeout).map_err(|e| {
+        BuildError::new(
+            StatusCode::BuildUnknown,
+            format!("computing dependencies of {}: {e}", artifact.image),
+        )
+    })
 }
 
 #[cfg(test)]

@@ -21,28 +21,6 @@ pub fn report_path() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/compat/config-corpus.md")
 }
 
-/// Every file under `dir`, sorted.
-pub fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    walk_into(dir, &mut out);
-    out
-}
-
-fn walk_into(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<_> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            walk_into(&p, out);
-        } else {
-            out.push(p);
-        }
-    }
-}
-
 /// A remote cache directory that is never populated: git dependencies fail without touching the
 /// network (`--sync-remote-cache=never`).
 pub fn empty_cache_dir() -> PathBuf {
@@ -129,7 +107,7 @@ pub fn resolve_outcome(root: &Path, file: &Path, profiles: &[&str]) -> Resolve {
 /// Build every row of the report.
 pub fn rows(root: &Path) -> Vec<Row> {
     let mut rows = Vec::new();
-    for file in walk(root) {
+    for file in skiff_testenv::files_under(root) {
         let rel = file
             .strip_prefix(root)
             .unwrap()
