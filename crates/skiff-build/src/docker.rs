@@ -10,6 +10,7 @@ use skiff_docker::{Engine, EngineError, split_tag};
 use skiff_proto::enums::{StatusCode, SuggestionCode};
 
 use crate::builder::{BuildError, BuildRequest, Builder, BuiltImage};
+use crate::docker_cli::{BuildPath, cli_args, cli_only_fields, run_docker_build};
 use crate::dockerfile::{
     BuildArgs, DepsError, context_files, docker_dependencies, normalize_dockerfile_path,
 };
@@ -25,12 +26,112 @@ const OUTSIDE_DOCKERFILE_NAME: &str = ".skiff.Dockerfile";
 #[derive(Debug, Clone)]
 pub struct DockerBuilder {
     engine: Engine,
+    path: BuildPath,
 }
 
 impl DockerBuilder {
-    /// A builder that uses `engine`.
+    /// A builder that uses `engine` through its API.
     pub fn new(engine: Engine) -> Self {
-        Self { engine }
+        Self {
+            engine,
+            path: BuildPath::Api,
+        }
+    }
+
+    /// Builds through the `docker` CLI instead (`useDockerCLI`, `useBuildkit`).
+    pub fn with_path(mut self, path: BuildPath) -> Self {
+        self.path = path;
+        self
+    }
+
+    /// Builds through the engine API from a context tar; returns the image id.
+    async fn build_with_api(
+        &self,
+        request: &BuildRequest<'_>,
+        docker: &DockerArtifact,
+        dockerfile: PathBuf,
+        args: BuildArgs,
+    ) -> Result<String, BuildError> {
+        let unsupported = cli_only_fields(docker);
+        if !unsupported.is_empty() {
+            return Err(BuildError::new(
+                StatusCode::BuildUserError,
+                format!(
+                    "build.artifacts[{}].docker: {} need the docker CLI with BuildKit",
+                    request.artifact.image,
+                    unsupported.join(", ")
+                ),
+            )
+            .suggest(
+                SuggestionCode::FixUserBuildErr,
+                "Set build.local.useBuildkit: true.",
+            ));
+        }
+        let workspace = request.workspace.clone();
+        let context = tokio::task::spawn_blocking(move || context(&workspace, &dockerfile))
+            .await
+            .map_err(|e| BuildError::new(StatusCode::BuildUnknown, e.to_string()))??;
+        let engine_request = skiff_docker::BuildRequest {
+            dockerfile: context.dockerfile,
+            tag: request.tag.clone(),
+            target: Some(docker.target.clone()).filter(|t| !t.is_empty()),
+            build_args: args
+                .into_iter()
+                .filter_map(|(k, v)| v.map(|v| (k, v)))
+                .collect::<HashMap<_, _>>(),
+            network: Some(docker.network.clone()).filter(|n| !n.is_empty()),
+            add_hosts: docker.add_host.clone(),
+            cache_from: docker.cache_from.clone(),
+            no_cache: docker.no_cache,
+            pull_parent: docker.pull_parent,
+            squash: docker.squash,
+            platform: request.platforms.first().cloned(),
+        };
+        self.engine
+            .build(context.tar, &engine_request, |line| {
+                request.output.write(line)
+            })
+            .await
+            .map_err(engine_error)
+    }
+
+    /// Builds with `docker build`; returns the image id.
+    async fn build_with_cli(
+        &self,
+        request: &BuildRequest<'_>,
+        docker: &DockerArtifact,
+        dockerfile: &Path,
+        args: &BuildArgs,
+    ) -> Result<String, BuildError> {
+        let cli = cli_args(
+            docker,
+            dockerfile,
+            &request.workspace,
+            &request.tag,
+            args,
+            request.platforms.first().map(String::as_str),
+        );
+        run_docker_build(
+            &cli,
+            &request.workspace,
+            self.path,
+            self.engine.host(),
+            request.output,
+        )
+        .await?;
+        self.engine
+            .image_id(&request.tag)
+            .await
+            .map_err(engine_error)?
+            .ok_or_else(|| {
+                BuildError::new(
+                    StatusCode::BuildDockerGetDigestErr,
+                    format!(
+                        "docker build reported success but the engine has no image {}",
+                        request.tag
+                    ),
+                )
+            })
     }
 }
 
@@ -218,34 +319,16 @@ impl Builder for DockerBuilder {
             ));
         }
         let args = build_args(request, docker)?;
-        let workspace = request.workspace.clone();
-        let context = tokio::task::spawn_blocking(move || context(&workspace, &dockerfile))
-            .await
-            .map_err(|e| BuildError::new(StatusCode::BuildUnknown, e.to_string()))??;
-
-        let engine_request = skiff_docker::BuildRequest {
-            dockerfile: context.dockerfile,
-            tag: request.tag.clone(),
-            target: Some(docker.target.clone()).filter(|t| !t.is_empty()),
-            build_args: args
-                .into_iter()
-                .filter_map(|(k, v)| v.map(|v| (k, v)))
-                .collect::<HashMap<_, _>>(),
-            network: Some(docker.network.clone()).filter(|n| !n.is_empty()),
-            add_hosts: docker.add_host.clone(),
-            cache_from: docker.cache_from.clone(),
-            no_cache: docker.no_cache,
-            pull_parent: docker.pull_parent,
-            squash: docker.squash,
-            platform: request.platforms.first().cloned(),
+        let image_id = match self.path {
+            BuildPath::Api => {
+                self.build_with_api(request, docker, dockerfile, args)
+                    .await?
+            }
+            BuildPath::Cli | BuildPath::Buildkit => {
+                self.build_with_cli(request, docker, &dockerfile, &args)
+                    .await?
+            }
         };
-        let image_id = self
-            .engine
-            .build(context.tar, &engine_request, |line| {
-                request.output.write(line)
-            })
-            .await
-            .map_err(engine_error)?;
 
         let reference = if request.push {
             let digest = self

@@ -5,6 +5,7 @@ pub mod builder;
 pub mod cache;
 pub mod custom;
 pub mod docker;
+pub mod docker_cli;
 pub mod dockerfile;
 pub mod dockerignore;
 pub mod hooks;

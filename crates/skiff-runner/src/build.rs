@@ -12,6 +12,7 @@ use skiff_build::cache::{
 };
 use skiff_build::custom::CustomBuilder;
 use skiff_build::docker::DockerBuilder;
+use skiff_build::docker_cli::BuildPath;
 use skiff_build::hooks::{BuildHookEnv, HookPhase, StaticHookEnv, run_build_hooks};
 use skiff_build::scheduler::{Job, Schedule, ScheduleError, build_all};
 use skiff_build::sources::source_dependencies;
@@ -274,7 +275,7 @@ async fn run(
         )
     })?;
     let builders = Builders {
-        docker: Arc::new(DockerBuilder::new(engine.clone())),
+        docker: Arc::new(DockerBuilder::new(engine.clone()).with_path(build_path(configs))),
         custom: Arc::new(CustomBuilder::new(engine.clone())),
     };
     let mut jobs = Vec::with_capacity(artifacts.len());
@@ -516,6 +517,16 @@ struct ArtifactOutput<'a> {
 impl BuildOutput for ArtifactOutput<'_> {
     fn write(&self, text: &str) {
         self.output.write(Phase::Build, self.image, text);
+    }
+}
+
+/// How docker artifacts are built: `useBuildkit: true` and `useDockerCLI` go through the
+/// `docker` CLI, anything else through the engine API.
+fn build_path(configs: &[&SkaffoldConfig]) -> BuildPath {
+    match local_build(configs) {
+        Some(local) if local.use_buildkit == Some(true) => BuildPath::Buildkit,
+        Some(local) if local.use_docker_cli => BuildPath::Cli,
+        _ => BuildPath::Api,
     }
 }
 

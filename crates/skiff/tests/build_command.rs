@@ -473,3 +473,57 @@ fn every_tag_policy_names_the_image() {
     let json: serde_json::Value = serde_json::from_str(text(&out.stdout).trim()).unwrap();
     assert_eq!(json["builds"][0]["tag"], "skiff-e2e-tags:v2");
 }
+
+#[test]
+fn buildkit_secrets_go_through_the_docker_cli() {
+    if engine_host("DOCKER_HOST").is_none() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("Dockerfile"),
+        format!(
+            "FROM {}\nRUN --mount=type=secret,id=token cp /run/secrets/token /token\n",
+            base_image()
+        ),
+    )
+    .unwrap();
+    fs::write(dir.path().join("token.txt"), "s3cret").unwrap();
+    let config = |use_buildkit: bool| {
+        format!(
+            "apiVersion: skaffold/v4beta14\nkind: Config\nbuild:\n  local:\n    useBuildkit: {use_buildkit}\n  artifacts:\n    - image: skiff-e2e-secret\n      docker:\n        secrets:\n          - id: token\n            src: token.txt\n"
+        )
+    };
+    fs::write(dir.path().join("skaffold.yaml"), config(true)).unwrap();
+    let out = skiff(dir.path(), &["build", "-q", "-t", "secret"]);
+    assert!(
+        out.status.success(),
+        "stdout: {}\nstderr: {}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_str(text(&out.stdout).trim()).unwrap();
+    let reference = json["builds"][0]["tag"].as_str().unwrap();
+    let run = Command::new("docker")
+        .args(["run", "--rm", reference, "cat", "/token"])
+        .output()
+        .unwrap();
+    assert_eq!(text(&run.stdout), "s3cret");
+
+    // Through the engine API the secret cannot be passed: a clear error naming the field.
+    fs::write(dir.path().join("skaffold.yaml"), config(false)).unwrap();
+    let out = skiff(
+        dir.path(),
+        &["build", "-t", "secret2", "--cache-artifacts=false"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("secrets need the docker CLI with BuildKit"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("Set build.local.useBuildkit: true."),
+        "{stderr}"
+    );
+}
