@@ -23,6 +23,19 @@ impl fmt::Display for UsageError {
 
 impl std::error::Error for UsageError {}
 
+/// A failure the command has already reported in its own format (`inspect`'s JSON error
+/// object): the process exits with [`ERROR`] and prints nothing more.
+#[derive(Debug)]
+pub struct Reported;
+
+impl fmt::Display for Reported {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the command failed")
+    }
+}
+
+impl std::error::Error for Reported {}
+
 /// The exit code for an error returned by a command.
 pub fn code_for(err: &anyhow::Error) -> u8 {
     if err.chain().any(|cause| cause.is::<UsageError>()) {
@@ -50,6 +63,9 @@ pub fn report(result: anyhow::Result<()>) -> ExitCode {
     let Err(err) = result else {
         return ExitCode::SUCCESS;
     };
+    if err.is::<Reported>() {
+        return ExitCode::from(ERROR);
+    }
     let mut stderr = std::io::stderr().lock();
     let _ = if stderr.is_terminal() {
         writeln!(stderr, "\x1b[31m{err:#}\x1b[0m")

@@ -172,7 +172,7 @@ pub fn run(opts: InspectOptions) -> anyhow::Result<()> {
             // The JSON object is the report; a closed stdout leaves only the exit code.
             let _ = out.write_all(err.to_json().as_bytes());
             let _ = out.flush();
-            std::process::exit(i32::from(crate::exit::ERROR));
+            Err(crate::exit::Reported.into())
         }
     }
 }
