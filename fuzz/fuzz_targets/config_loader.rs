@@ -17,7 +17,9 @@ fn reload(set: &ConfigSet, what: &str) {
         .to_yaml()
         .unwrap_or_else(|e| panic!("to_yaml of the {what} configs failed: {e}\n{set:#?}"));
     if let Err(e) = load_str(&printed, FILE) {
-        panic!("skiff cannot reload its own to_yaml output of the {what} configs: {e}\n--- printed:\n{printed}");
+        panic!(
+            "skiff cannot reload its own to_yaml output of the {what} configs: {e}\n--- printed:\n{printed}"
+        );
     }
 }
 

@@ -41,6 +41,8 @@ fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 struct CorpusFile {
+    /// The path relative to the corpus root, for printing.
+    name: PathBuf,
     path: PathBuf,
     text: String,
 }
@@ -52,6 +54,7 @@ fn read_corpus(root: &Path) -> Vec<CorpusFile> {
     paths
         .into_iter()
         .map(|path| CorpusFile {
+            name: path.strip_prefix(root).unwrap_or(&path).to_path_buf(),
             text: std::fs::read_to_string(&path)
                 .unwrap_or_else(|e| panic!("reading {}: {e}", path.display())),
             path,
@@ -141,7 +144,7 @@ fn per_file(files: &[CorpusFile], opts: &DefaultsOptions) {
         }
         let (s, y) = (us(median(&mut s)), us(median(&mut y)));
         if slowest.is_none_or(|(t, _)| s > t) {
-            slowest = Some((s, &file.path));
+            slowest = Some((s, &file.name));
         }
         skiff_medians.push(s);
         yaml_medians.push(y);
