@@ -283,6 +283,15 @@ pub enum InspectCommand {
     },
 }
 
+/// How `skiff build -q` and `--file-output` present the built images.
+#[derive(Debug, Clone)]
+pub enum OutputFormat {
+    /// `{"builds":[{"imageName":…,"tag":…}]}` (the default `{{json .}}`).
+    Json,
+    /// A Go template over `.Builds` (each with `.ImageName` and `.Tag`).
+    Template(Box<skiff_config::template::Template>),
+}
+
 /// Options of `skiff build`.
 #[derive(Debug, Clone)]
 pub struct BuildCommandOptions {
@@ -292,8 +301,10 @@ pub struct BuildCommandOptions {
     pub api: ApiOptions,
     /// How to build.
     pub build: skiff_runner::build::BuildOptions,
-    /// `-q/--quiet`: no build output; print the built images as JSON.
+    /// `-q/--quiet`: no build output; print the built images (see `output`).
     pub quiet: bool,
+    /// `-o/--output`: how the built images are printed and written.
+    pub output: OutputFormat,
     /// `--file-output`: also write the built images as JSON to this file.
     pub file_output: Option<PathBuf>,
 }

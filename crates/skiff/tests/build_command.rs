@@ -527,3 +527,44 @@ fn buildkit_secrets_go_through_the_docker_cli() {
         "{stderr}"
     );
 }
+
+#[test]
+fn output_templates_see_the_builds() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("Dockerfile"), "FROM scratch\n").unwrap();
+    fs::write(
+        dir.path().join("skaffold.yaml"),
+        "apiVersion: skaffold/v4beta14\nkind: Config\nbuild:\n  tagPolicy:\n    sha256: {}\n  artifacts:\n    - image: one\n    - image: two\n",
+    )
+    .unwrap();
+    let template = "{{range .Builds}}{{.ImageName}}={{.Tag}};{{end}}";
+    let out = skiff(
+        dir.path(),
+        &[
+            "build",
+            "--dry-run",
+            "-q",
+            "-o",
+            template,
+            "--file-output",
+            "out.txt",
+        ],
+    );
+    assert!(out.status.success(), "stderr: {}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "one=one:latest;two=two:latest;");
+    assert_eq!(
+        fs::read_to_string(dir.path().join("out.txt")).unwrap(),
+        "one=one:latest;two=two:latest;"
+    );
+
+    let out = skiff(
+        dir.path(),
+        &["build", "--dry-run", "-q", "-o", "{{range .Builds}"],
+    );
+    assert_eq!(out.status.code(), Some(127));
+    assert!(
+        text(&out.stderr).contains("invalid --output template"),
+        "{}",
+        text(&out.stderr)
+    );
+}

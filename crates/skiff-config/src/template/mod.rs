@@ -51,6 +51,9 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use gotmpl::Value;
+
+/// Structured template data: strings, lists and maps (`Value::Map`, `Value::List`, …).
+pub use gotmpl::Value as TemplateValue;
 use gotmpl::parse::{ListNode, Pos};
 
 pub use check::template_fields;
@@ -269,6 +272,16 @@ impl Template {
         self.render_impl(vars, missing, Some(Arc::new(env.clone())))
     }
 
+    /// Executes with structured data (lists and maps, as Go templates see structs), for
+    /// templates over command output such as `skiff build -o`.
+    pub fn render_value(
+        &self,
+        data: &TemplateValue,
+        missing: MissingKey,
+    ) -> Result<String, TemplateError> {
+        self.execute(data, missing, None)
+    }
+
     fn render_impl(
         &self,
         vars: &BTreeMap<String, String>,
@@ -285,12 +298,21 @@ impl Template {
                 })
                 .collect(),
         ));
+        self.execute(&data, missing, env)
+    }
+
+    fn execute(
+        &self,
+        data: &Value,
+        missing: MissingKey,
+        env: Option<Arc<BTreeMap<String, String>>>,
+    ) -> Result<String, TemplateError> {
         let inner = match missing {
             MissingKey::Default => &self.inner,
             MissingKey::Error => &self.inner_error,
         };
         let _frame = RenderFrame::push(env);
-        let result = inner.execute_to_string(&data);
+        let result = inner.execute_to_string(data);
         result.map_err(|e| self.convert_exec_error(e, take_failed_function()))
     }
 

@@ -8,7 +8,8 @@ use skiff_runner::build::BuildOptions;
 use super::api::ApiArgs;
 use super::config::ConfigArgs;
 use crate::exit::UsageError;
-use crate::options::{BuildCommandOptions, SyncRemoteCache};
+use crate::options::{BuildCommandOptions, OutputFormat, SyncRemoteCache};
+use skiff_config::template::Template;
 
 /// The only `-o/--output` template skiff renders.
 pub const DEFAULT_OUTPUT_TEMPLATE: &str = "{{json .}}";
@@ -49,8 +50,8 @@ pub struct BuildArgs {
     #[arg(short = 'q', long)]
     pub quiet: bool,
 
-    /// Used in conjunction with --quiet flag. Format output with go-template. skiff renders the
-    /// default template only
+    /// Used in conjunction with --quiet flag. Format output with go-template: the data is
+    /// `.Builds`, each with `.ImageName` and `.Tag`; the default prints them as JSON
     #[arg(short = 'o', long, value_name = "TEMPLATE", default_value = DEFAULT_OUTPUT_TEMPLATE)]
     pub output: String,
 
@@ -97,13 +98,13 @@ pub struct BuildArgs {
 impl BuildArgs {
     /// The validated options of `skiff build`.
     pub fn to_options(&self) -> Result<BuildCommandOptions, UsageError> {
-        if self.output != DEFAULT_OUTPUT_TEMPLATE {
-            return Err(UsageError(format!(
-                "--output {:?}: skiff renders only the default template {DEFAULT_OUTPUT_TEMPLATE}; \
-                 post-process its JSON instead (for example with jq)",
-                self.output
-            )));
-        }
+        let output = if self.output == DEFAULT_OUTPUT_TEMPLATE {
+            OutputFormat::Json
+        } else {
+            let template = Template::parse("output", &self.output)
+                .map_err(|e| UsageError(format!("invalid --output template: {e}")))?;
+            OutputFormat::Template(Box::new(template))
+        };
         Ok(BuildCommandOptions {
             config: self.config.to_options(SyncRemoteCache::Always),
             api: self.api.to_options(),
@@ -123,6 +124,7 @@ impl BuildArgs {
                     .filter(|p| !p.as_os_str().is_empty()),
             },
             quiet: self.quiet,
+            output,
             file_output: self.file_output.clone(),
         })
     }

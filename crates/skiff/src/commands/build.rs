@@ -11,7 +11,9 @@ use skiff_runner::metadata::{artifact_names, metadata};
 
 use crate::api_session::ApiSession;
 use crate::configs::{self, LoadRequest};
-use crate::options::BuildCommandOptions;
+use crate::options::{BuildCommandOptions, OutputFormat};
+use skiff_config::template::{MissingKey, TemplateValue};
+use std::collections::BTreeMap;
 
 /// Builds what `opts` selects; the API serves the session while it runs.
 pub async fn run(opts: BuildCommandOptions) -> anyhow::Result<()> {
@@ -64,15 +66,43 @@ fn report(opts: &BuildCommandOptions, outcome: &BuildOutcome) -> anyhow::Result<
     if !opts.quiet && opts.file_output.is_none() {
         return Ok(());
     }
-    let json = builds_json(outcome);
+    let text = match &opts.output {
+        OutputFormat::Json => builds_json(outcome),
+        OutputFormat::Template(template) => template
+            .render_value(&template_data(outcome), MissingKey::Error)
+            .map_err(|e| anyhow::anyhow!("rendering --output: {e}"))?,
+    };
     if opts.quiet {
-        println!("{json}");
+        print!("{text}");
     }
     if let Some(path) = &opts.file_output {
-        std::fs::write(path, &json)
+        std::fs::write(path, &text)
             .map_err(|e| anyhow::anyhow!("writing --file-output {}: {e}", path.display()))?;
     }
     Ok(())
+}
+
+/// The data `-o` templates see, shaped like Skaffold's `BuildOutput` struct: `.Builds`, each
+/// with `.ImageName` and `.Tag`.
+fn template_data(outcome: &BuildOutcome) -> TemplateValue {
+    let builds: Vec<TemplateValue> = outcome
+        .builds
+        .iter()
+        .map(|b| {
+            let fields: BTreeMap<String, TemplateValue> = [
+                (
+                    "ImageName".to_owned(),
+                    TemplateValue::from(b.image_name.clone()),
+                ),
+                ("Tag".to_owned(), TemplateValue::from(b.reference.clone())),
+            ]
+            .into();
+            TemplateValue::from(fields)
+        })
+        .collect();
+    let data: BTreeMap<String, TemplateValue> =
+        [("Builds".to_owned(), TemplateValue::from(builds))].into();
+    TemplateValue::from(data)
 }
 
 /// `{"builds":[{"imageName":…,"tag":…}]}`, encoded as Go's `encoding/json` encodes it.
