@@ -41,7 +41,8 @@ pub struct BuildOptions {
     pub concurrency: Option<usize>,
     /// `--platform`.
     pub platforms: Vec<String>,
-    /// `-b/--build-image`: only these artifacts (all when empty).
+    /// `-b/--build-image`: only the artifacts whose image name contains one of these (all when
+    /// empty).
     pub only_images: Vec<String>,
     /// `--insecure-registry`, added to `build.insecureRegistries`.
     pub insecure_registries: Vec<String>,
@@ -84,7 +85,8 @@ impl DependencySource for ArtifactSources<'_> {
     }
 }
 
-/// The artifacts of `configs` to build, in config order, filtered by `-b`.
+/// The artifacts of `configs` to build, in config order, keeping those whose image name contains
+/// one of `only` (all when it is empty).
 pub fn artifacts(
     configs: &[&SkaffoldConfig],
     base_dir: &Path,
@@ -93,7 +95,7 @@ pub fn artifacts(
     configs
         .iter()
         .flat_map(|c| &c.pipeline.build.artifacts)
-        .filter(|a| only.is_empty() || only.iter().any(|o| o == &a.image))
+        .filter(|a| only.is_empty() || only.iter().any(|o| a.image.contains(o.as_str())))
         .map(|a| ConfiguredArtifact {
             artifact: a.clone(),
             base_dir: base_dir.to_path_buf(),
@@ -588,5 +590,31 @@ async fn schedule(configs: &[&SkaffoldConfig], opts: &BuildOptions, engine: &Eng
                 .map(|d| d.display().to_string())
                 .unwrap_or_default(),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn build_image_keeps_artifacts_whose_name_contains_it() {
+        let mut set = skiff_config::load_str(
+            "apiVersion: skaffold/v4beta14\nkind: Config\nbuild:\n  artifacts:\n    - image: web-frontend\n    - image: db\n    - image: web-backend\n",
+            "skaffold.yaml",
+        )
+        .unwrap();
+        skiff_config::defaults::apply(&mut set, &Default::default()).unwrap();
+        let configs: Vec<&SkaffoldConfig> = set.entries.iter().map(|e| &e.config).collect();
+        let names = |only: &[&str]| -> Vec<String> {
+            let only: Vec<String> = only.iter().map(|s| (*s).to_owned()).collect();
+            artifacts(&configs, Path::new("/p"), &only)
+                .into_iter()
+                .map(|a| a.artifact.image)
+                .collect()
+        };
+        assert_eq!(names(&[]), ["web-frontend", "db", "web-backend"]);
+        assert_eq!(names(&["web"]), ["web-frontend", "web-backend"]);
+        assert_eq!(names(&["db", "front"]), ["web-frontend", "db"]);
     }
 }
