@@ -129,7 +129,13 @@ async fn remove(engine: &Engine, reference: &str, force: bool) {
         .unwrap();
 }
 
+/// The tests here remove images, and an engine's build cache may be reusing those images'
+/// layers for another test's build at that moment (Podman then fails the build with "layer not
+/// known"): one test at a time.
+static ENGINE_TESTS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 async fn local_hit_retag_and_miss(host_var: &str) {
+    let _one_at_a_time = ENGINE_TESTS.lock().await;
     let Some(engine) = engine(host_var).await else {
         return;
     };
@@ -237,6 +243,7 @@ async fn podman_local_hit_retag_and_miss() {
 }
 
 async fn remote_hit_after_push(host_var: &str) {
+    let _one_at_a_time = ENGINE_TESTS.lock().await;
     let Some(engine) = engine(host_var).await else {
         return;
     };
