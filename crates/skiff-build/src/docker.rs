@@ -6,10 +6,11 @@ use std::path::{Path, PathBuf};
 
 use skiff_config::model::{Artifact, ArtifactType, DockerArtifact};
 use skiff_config::template;
-use skiff_docker::{Engine, EngineError, split_tag};
+use skiff_docker::{Engine, EngineError};
 use skiff_proto::enums::{StatusCode, SuggestionCode};
 
 use crate::builder::{BuildError, BuildRequest, Builder, BuiltImage};
+use crate::cache::{env_tags, tag_with_image_id};
 use crate::docker_cli::{BuildPath, cli_args, cli_only_fields, run_docker_build};
 use crate::dockerfile::{
     BuildArgs, DepsError, context_files, docker_dependencies, normalize_dockerfile_path,
@@ -171,33 +172,14 @@ fn template_error(artifact: &Artifact, err: template::TemplateError) -> BuildErr
     )
 }
 
-/// The fields Skaffold adds to a build-arg template: `IMAGE_REPO`, `IMAGE_NAME`, `IMAGE_TAG`
-/// of the reference being built.
-fn image_fields(reference: &str) -> BTreeMap<String, String> {
-    let (repo, tag) = split_tag(reference);
-    let (registry, name) = match repo.rsplit_once('/') {
-        Some((registry, name)) => (registry, name),
-        None => ("", repo),
-    };
-    [
-        ("IMAGE_REPO", registry),
-        ("IMAGE_NAME", name),
-        ("IMAGE_TAG", tag.unwrap_or("latest")),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v.to_owned()))
-    .collect()
-}
-
 /// The build args sent to the engine: the artifact's templated `buildArgs`, then one arg per
 /// required artifact, named by its alias, carrying the built reference.
 fn build_args(
     request: &BuildRequest<'_>,
     docker: &DockerArtifact,
 ) -> Result<BuildArgs, BuildError> {
-    let mut args =
-        template::evaluate_env_template_map(&docker.build_args, &image_fields(&request.tag))
-            .map_err(|e| template_error(request.artifact, e))?;
+    let mut args = template::evaluate_env_template_map(&docker.build_args, &env_tags(&request.tag))
+        .map_err(|e| template_error(request.artifact, e))?;
     for (alias, reference) in &request.required {
         args.insert(alias.clone(), Some(reference.clone()));
     }
@@ -205,7 +187,7 @@ fn build_args(
 }
 
 /// Maps an engine failure to what Skaffold reports for it.
-fn engine_error(err: EngineError) -> BuildError {
+pub fn engine_error(err: EngineError) -> BuildError {
     match err {
         EngineError::NotRunning { .. } | EngineError::UnsupportedHost { .. } => {
             BuildError::new(StatusCode::BuildDockerDaemonNotRunning, err.to_string()).suggest(
@@ -341,8 +323,7 @@ impl Builder for DockerBuilder {
             format!("{}@{digest}", request.tag)
         } else {
             // A local image gets a tag unique to its content, so deployers always see the new one.
-            let (repo, _) = split_tag(&request.tag);
-            let unique = format!("{repo}:{}", image_id.trim_start_matches("sha256:"));
+            let unique = tag_with_image_id(&request.tag, &image_id);
             self.engine
                 .tag(&image_id, &unique)
                 .await
@@ -377,17 +358,6 @@ pub fn dependencies(artifact: &Artifact, workspace: &Path) -> Result<Vec<PathBuf
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn image_fields_split_the_reference() {
-        let fields = image_fields("127.0.0.1:5000/team/app:v1");
-        assert_eq!(fields["IMAGE_REPO"], "127.0.0.1:5000/team");
-        assert_eq!(fields["IMAGE_NAME"], "app");
-        assert_eq!(fields["IMAGE_TAG"], "v1");
-        let fields = image_fields("app");
-        assert_eq!(fields["IMAGE_REPO"], "");
-        assert_eq!(fields["IMAGE_TAG"], "latest");
-    }
 
     #[test]
     fn push_errors_are_classified() {

@@ -69,14 +69,18 @@ pub fn build_actionable(error: &BuildError) -> ActionableErr {
     errors::actionable(error.code, error.message.clone(), error.suggestion.clone())
 }
 
-struct ArtifactOutput<'a> {
-    output: &'a Output,
-    image: &'a str,
+/// Tool output (a builder's, the cache's, a hook's) written as Build output of one subtask: an
+/// artifact's image name, or `SUBTASK_ID_NONE` for pipeline-level work.
+pub struct SubtaskOutput<'a> {
+    /// Where the output goes.
+    pub output: &'a Output,
+    /// The subtask id the log events carry.
+    pub subtask: &'a str,
 }
 
-impl BuildOutput for ArtifactOutput<'_> {
+impl BuildOutput for SubtaskOutput<'_> {
     fn write(&self, text: &str) {
-        self.output.write(Phase::Build, self.image, text);
+        self.output.write(Phase::Build, self.subtask, text);
     }
 }
 
@@ -244,7 +248,10 @@ async fn build_one(
         None,
     );
     output.write(Phase::Build, image, &format!("Building [{image}]...\n"));
-    let sink = ArtifactOutput { output, image };
+    let sink = SubtaskOutput {
+        output,
+        subtask: image,
+    };
     let request = BuildRequest {
         artifact: &job.artifact,
         workspace: job.workspace.clone(),

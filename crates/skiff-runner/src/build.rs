@@ -5,16 +5,18 @@ use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use skiff_build::builder::{BuildOutput, Builder, BuiltImage};
+use skiff_build::builder::{Builder, BuiltImage};
 use skiff_build::cache::{
     ArtifactCache, ArtifactHasher, CHECKING_CACHE, CacheOptions, FnLister, HashTarget,
     LookupRequest, RegistryClient,
 };
 use skiff_build::custom::CustomBuilder;
-use skiff_build::docker::DockerBuilder;
+use skiff_build::docker::{DockerBuilder, engine_error};
 use skiff_build::docker_cli::BuildPath;
 use skiff_build::hooks::{BuildHookEnv, HookPhase, StaticHookEnv, run_build_hooks};
-use skiff_build::scheduler::{Job, Schedule, ScheduleError, build_all};
+use skiff_build::scheduler::{
+    Job, Schedule, ScheduleError, SubtaskOutput, build_actionable, build_all,
+};
 use skiff_build::sources::source_dependencies;
 use skiff_build::tag::{
     DependencyError, DependencySource, TagInput, TaggerMux, TaggerSettings, image_tags,
@@ -23,8 +25,8 @@ use skiff_build::tag::{
 use skiff_config::SkaffoldConfig;
 use skiff_config::model::{Artifact, ArtifactType, BuildType};
 use skiff_docker::Engine;
-use skiff_events::{BuildPlatforms, BuildStep, Output, Phase, Status, errors};
-use skiff_proto::enums::{StatusCode, SuggestionCode};
+use skiff_events::{BuildPlatforms, BuildStep, Output, Phase, SUBTASK_ID_NONE, Status, errors};
+use skiff_proto::enums::StatusCode;
 
 use crate::error::PipelineError;
 
@@ -262,20 +264,9 @@ async fn run(
         return Ok(BuildOutcome { builds });
     }
 
-    let engine = Engine::connect(None).await.map_err(|e| {
-        PipelineError::new(
-            Phase::Build,
-            errors::actionable(
-                StatusCode::BuildDockerDaemonNotRunning,
-                e.to_string(),
-                [(
-                    SuggestionCode::CheckDockerRunning,
-                    "Check if docker is running (start the engine, or point DOCKER_HOST at it)."
-                        .to_owned(),
-                )],
-            ),
-        )
-    })?;
+    let engine = Engine::connect(None)
+        .await
+        .map_err(|e| PipelineError::new(Phase::Build, build_actionable(&engine_error(e))))?;
     let builders = Builders {
         docker: Arc::new(DockerBuilder::new(engine.clone()).with_path(build_path(configs))),
         custom: Arc::new(CustomBuilder::new(engine.clone())),
@@ -360,7 +351,10 @@ async fn build_with_pipeline_hooks(
     output: &Output,
 ) -> Result<Vec<BuiltImage>, PipelineError> {
     let env = BuildHookEnv::for_pipeline(schedule.hook_env.clone());
-    let sink = PhaseOutput(output);
+    let sink = SubtaskOutput {
+        output,
+        subtask: SUBTASK_ID_NONE,
+    };
     let hook_failure = |error| {
         PipelineError::new(
             Phase::Build,
@@ -391,15 +385,6 @@ async fn build_with_pipeline_hooks(
         .map_err(hook_failure)?;
     }
     Ok(built)
-}
-
-/// Writes pipeline-level tool output as Build output of no particular artifact.
-struct PhaseOutput<'a>(&'a Output);
-
-impl BuildOutput for PhaseOutput<'_> {
-    fn write(&self, text: &str) {
-        self.0.phase(Phase::Build, text);
-    }
 }
 
 /// Looks every job up in the cache (`Checking cache...`, Cache subtask events) and retrieves
@@ -451,7 +436,10 @@ async fn check_cache(
     let mut misses = Vec::new();
     for ((job, request), lookup) in jobs.iter().zip(&requests).zip(lookups) {
         let image = job.artifact.image.as_str();
-        let sink = ArtifactOutput { output, image };
+        let sink = SubtaskOutput {
+            output,
+            subtask: image,
+        };
         let retrieved = match lookup {
             Ok(found) => {
                 output.write(
@@ -508,18 +496,6 @@ async fn check_cache(
         }
     }
     (hits, misses)
-}
-
-/// Writes a builder's or the cache's tool output as the artifact's Build output.
-struct ArtifactOutput<'a> {
-    output: &'a Output,
-    image: &'a str,
-}
-
-impl BuildOutput for ArtifactOutput<'_> {
-    fn write(&self, text: &str) {
-        self.output.write(Phase::Build, self.image, text);
-    }
 }
 
 /// How docker artifacts are built: `useBuildkit: true` and `useDockerCLI` go through the

@@ -43,6 +43,7 @@ pub use deps::{
 };
 
 use crate::builder::{BuildError, BuildRequest, Builder, BuiltImage};
+use crate::cache::tag_with_image_id;
 use crate::dockerfile::gopath::{clean, go_quote};
 use process::RunError;
 use registry::RegistryError;
@@ -279,8 +280,7 @@ impl CustomBuilder {
                     ),
                 )
             })?;
-        let (repo, _) = image_repo_and_tag(tag);
-        let unique = format!("{repo}:{}", id.trim_start_matches("sha256:"));
+        let unique = tag_with_image_id(tag, &id);
         self.engine
             .tag(&id, &unique)
             .await
