@@ -31,6 +31,14 @@ pub enum EngineError {
         /// The engine's or registry's message.
         message: String,
     },
+    /// The image could not be pulled.
+    #[error("pulling {reference}: {message}")]
+    PullFailed {
+        /// What was pulled.
+        reference: String,
+        /// The engine's or registry's message.
+        message: String,
+    },
     /// Any other API call failed.
     #[error("{operation}: {source}")]
     Api {
