@@ -211,6 +211,12 @@ pub fn engine_error(err: EngineError) -> BuildError {
                 "Check that the registry is reachable, or set one with --default-repo (add it to insecureRegistries if it speaks plain HTTP).",
             )
         }
+        EngineError::PullFailed { .. } => {
+            BuildError::new(StatusCode::BuildDockerErrorNotFound, err.to_string()).suggest(
+                SuggestionCode::FixUserBuildErr,
+                "Check that the image exists and that the engine can reach its registry.",
+            )
+        }
         EngineError::Api { .. } => BuildError::new(StatusCode::BuildDockerUnknown, err.to_string())
             .suggest(
                 SuggestionCode::DockerBuildRetry,

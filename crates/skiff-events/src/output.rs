@@ -41,6 +41,12 @@ impl Output {
         self.write(phase, SUBTASK_ID_NONE, text);
     }
 
+    /// Writes `text` to the terminal only, as Skaffold writes application logs: they reach
+    /// clients as `ApplicationLogEvent`s, not as output of a phase.
+    pub fn terminal(&self, text: &str) {
+        (self.sink)(text);
+    }
+
     /// The hub the output is recorded in.
     pub fn hub(&self) -> &Hub {
         &self.hub

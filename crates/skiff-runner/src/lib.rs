@@ -3,6 +3,10 @@
 //! hub, so the terminal, the API and the event log all see the same thing.
 
 pub mod build;
+pub mod deploy;
+pub mod exec;
+pub mod test;
+pub mod verify;
 mod error;
 pub mod metadata;
 

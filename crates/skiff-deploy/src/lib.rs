@@ -1,0 +1,2 @@
+//! Deploy targets. Each target deploys built images, checks that they came up, publishes their
+//! ports, streams their logs and removes what it deployed.
