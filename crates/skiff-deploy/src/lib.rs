@@ -1,2 +1,4 @@
 //! Deploy targets. Each target deploys built images, checks that they came up, publishes their
 //! ports, streams their logs and removes what it deployed.
+
+pub mod docker;

@@ -1,0 +1,1 @@
+//! Streams the logs of deployed containers.
