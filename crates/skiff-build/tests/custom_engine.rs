@@ -26,7 +26,7 @@ async fn engine(host_var: &str) -> Option<(Engine, String)> {
 fn script(host: &str) -> String {
     format!(
         "export PATH=/usr/bin:$PATH; export DOCKER_HOST={host}; \
-         docker build -t \"$IMAGE\" \"$BUILD_CONTEXT\" && \
+         docker build --force-rm -t \"$IMAGE\" \"$BUILD_CONTEXT\" && \
          if [ \"$PUSH_IMAGE\" = true ]; then docker push \"$IMAGE\"; fi"
     )
 }

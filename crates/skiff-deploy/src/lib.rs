@@ -2,3 +2,7 @@
 //! ports, streams their logs and removes what it deployed.
 
 pub mod docker;
+pub mod duration;
+pub mod error;
+
+pub use error::DeployError;

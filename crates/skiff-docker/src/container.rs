@@ -6,13 +6,14 @@ use std::time::Duration;
 
 use bollard::models::{ContainerCreateBody, HostConfig, PortBinding as EnginePortBinding};
 use bollard::query_parameters::{
-    CreateContainerOptionsBuilder, CreateImageOptionsBuilder, LogsOptionsBuilder,
-    RemoveContainerOptionsBuilder, WaitContainerOptionsBuilder,
+    CreateContainerOptionsBuilder, LogsOptionsBuilder, RemoveContainerOptionsBuilder,
+    WaitContainerOptionsBuilder,
 };
 use futures_util::{Stream, StreamExt};
 
 use crate::engine::Engine;
 use crate::error::EngineError;
+use crate::run_until::RunUntil;
 
 /// A container to create.
 #[derive(Debug, Clone, Default)]
@@ -94,23 +95,7 @@ impl Engine {
         if self.image_id(image).await?.is_some() {
             return Ok(());
         }
-        let options = CreateImageOptionsBuilder::default()
-            .from_image(image)
-            .build();
-        let mut stream = self.client().create_image(Some(options), None, None);
-        while let Some(item) = stream.next().await {
-            let info = item.map_err(|e| EngineError::PullFailed {
-                reference: image.to_owned(),
-                message: e.to_string(),
-            })?;
-            if let Some(detail) = info.error_detail {
-                return Err(EngineError::PullFailed {
-                    reference: image.to_owned(),
-                    message: detail.message.unwrap_or_default(),
-                });
-            }
-        }
-        Ok(())
+        self.pull_image(image).await
     }
 
     /// Creates a container and returns its id.
@@ -227,31 +212,23 @@ impl Engine {
         &self,
         spec: &ContainerSpec,
         timeout: Option<Duration>,
-        mut on_line: impl FnMut(LogLine) + Send,
+        on_line: impl FnMut(LogLine) + Send,
     ) -> Result<RunEnd, EngineError> {
         let id = self.create_container(spec).await?;
-        let result = async {
-            self.start_container(&id).await?;
-            let run = async {
-                let mut logs = std::pin::pin!(self.log_lines(&id, true, None));
-                while let Some(line) = logs.next().await {
-                    on_line(line?);
-                }
-                self.wait_container(&id).await
-            };
-            match timeout {
-                Some(limit) => match tokio::time::timeout(limit, run).await {
-                    Ok(code) => code.map(RunEnd::Exited),
-                    Err(_) => Ok(RunEnd::TimedOut),
-                },
-                None => run.await.map(RunEnd::Exited),
-            }
+        if let Err(err) = self.start_container(&id).await {
+            self.remove_container(&id).await?;
+            return Err(err);
         }
-        .await;
-        let removed = self.remove_container(&id).await;
-        let end = result?;
-        removed?;
-        Ok(end)
+        let deadline = async {
+            match timeout {
+                Some(limit) => tokio::time::sleep(limit).await,
+                None => std::future::pending().await,
+            }
+        };
+        Ok(match self.follow_until(&id, deadline, on_line).await? {
+            RunUntil::Exited(code) => RunEnd::Exited(code),
+            RunUntil::Stopped(()) => RunEnd::TimedOut,
+        })
     }
 }
 

@@ -4,10 +4,11 @@
 
 pub mod build;
 pub mod deploy;
+mod error;
 pub mod exec;
+pub mod metadata;
+pub mod prebuilt;
 pub mod test;
 pub mod verify;
-mod error;
-pub mod metadata;
 
 pub use error::PipelineError;

@@ -1,1 +1,74 @@
-//! The test phase.
+//! The test phase: run the testers of every built image and report it as Skaffold does
+//! (`Test-N` task, one `testEvent` per tester, `Testing images...`).
+//!
+//! The task is reported even when there is nothing to test (InProgress then Succeeded). Testers
+//! run one at a time in Skaffold's order (see [`skiff_tester::schedule`]) and the first failure
+//! stops the phase. As in Skaffold, all of the phase's output belongs to no subtask (`-1`).
+
+use std::path::Path;
+
+use skiff_build::builder::{BuildOutput, BuiltImage};
+use skiff_config::SkaffoldConfig;
+use skiff_docker::Engine;
+use skiff_events::{Output, Phase, SUBTASK_ID_NONE, Status, Subtask};
+
+use crate::error::PipelineError;
+
+/// Tester output written as output of the Test phase.
+struct TestOutput<'a>(&'a Output);
+
+impl BuildOutput for TestOutput<'_> {
+    fn write(&self, text: &str) {
+        self.0.write(Phase::Test, SUBTASK_ID_NONE, text);
+    }
+}
+
+/// Runs the test phase over `configs` for the images in `builds` (tests of images that were
+/// not built do not run), with paths relative to `base_dir`.
+pub async fn test(
+    configs: &[&SkaffoldConfig],
+    base_dir: &Path,
+    builds: &[BuiltImage],
+    engine: &Engine,
+    output: &Output,
+) -> Result<(), PipelineError> {
+    let hub = output.hub();
+    hub.task_in_progress(Phase::Test, "Test");
+    let result = run(configs, base_dir, builds, engine, output).await;
+    match &result {
+        Ok(()) => hub.task_succeeded(Phase::Test),
+        Err(err) => hub.task_failed(Phase::Test, err.actionable.clone()),
+    }
+    result
+}
+
+async fn run(
+    configs: &[&SkaffoldConfig],
+    base_dir: &Path,
+    builds: &[BuiltImage],
+    engine: &Engine,
+    output: &Output,
+) -> Result<(), PipelineError> {
+    let testers = skiff_tester::testers(configs.iter().flat_map(|c| &c.pipeline.test), base_dir);
+    if testers.is_empty() {
+        return Ok(());
+    }
+    output.phase(Phase::Test, "Testing images...\n");
+    let hub = output.hub();
+    let sink = TestOutput(output);
+    for (index, (tester, reference)) in skiff_tester::schedule(&testers, builds)
+        .into_iter()
+        .enumerate()
+    {
+        let id = index.to_string();
+        hub.subtask(Subtask::Test, &id, Status::InProgress, None);
+        if let Err(err) = tester.run(reference, engine, &sink).await {
+            let mut actionable = err.actionable();
+            hub.subtask(Subtask::Test, &id, Status::Failed, Some(actionable.clone()));
+            actionable.message = format!("running tests: {}", actionable.message);
+            return Err(PipelineError::new(Phase::Test, actionable));
+        }
+        hub.subtask(Subtask::Test, &id, Status::Succeeded, None);
+    }
+    Ok(())
+}

@@ -15,4 +15,5 @@ pub mod envfile;
 pub mod exit;
 pub mod logging;
 pub mod options;
+pub mod session;
 pub mod signals;

@@ -309,6 +309,104 @@ pub struct BuildCommandOptions {
     pub file_output: Option<PathBuf>,
 }
 
+/// How deployed images are labelled, checked and followed (`run`, `deploy`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DeploySettings {
+    /// `-l KEY=VALUE` labels on everything deployed.
+    pub labels: std::collections::BTreeMap<String, String>,
+    /// `--tail`: stream the logs of what was deployed until interrupted.
+    pub tail: bool,
+    /// `--status-check`; `None`: the config decides.
+    pub status_check: Option<bool>,
+}
+
+/// Images built earlier (`-a/--build-artifacts`, `-i/--images`, with `-t` and `-d`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PrebuiltOptions {
+    /// The `skiff build --file-output` file, or `-` for stdin.
+    pub build_artifacts: Option<String>,
+    /// `NAME=REFERENCE` or `REFERENCE` values.
+    pub images: Vec<String>,
+    /// `-t/--tag`.
+    pub custom_tag: Option<String>,
+    /// `-d/--default-repo`.
+    pub default_repo: Option<String>,
+}
+
+/// How `verify` and `exec` run their containers.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LocalRunSettings {
+    /// The images built earlier.
+    pub prebuilt: PrebuiltOptions,
+    /// `--env-file`: environment for the containers.
+    pub env_file: Option<PathBuf>,
+    /// `--docker-network`.
+    pub docker_network: Option<String>,
+}
+
+/// Options of `skiff run`.
+#[derive(Debug, Clone)]
+pub struct RunCommandOptions {
+    /// Which configs to read.
+    pub config: ConfigOptions,
+    /// API server settings.
+    pub api: ApiOptions,
+    /// How to build.
+    pub build: skiff_runner::build::BuildOptions,
+    /// How to deploy.
+    pub deploy: DeploySettings,
+    /// `--skip-tests`.
+    pub skip_tests: bool,
+    /// `--cleanup`: remove what was deployed when interrupted.
+    pub cleanup: bool,
+}
+
+/// Options of `skiff deploy`.
+#[derive(Debug, Clone)]
+pub struct DeployCommandOptions {
+    /// Which configs to read.
+    pub config: ConfigOptions,
+    /// API server settings.
+    pub api: ApiOptions,
+    /// The images to deploy.
+    pub prebuilt: PrebuiltOptions,
+    /// How to deploy.
+    pub deploy: DeploySettings,
+}
+
+/// Options of `skiff delete`.
+#[derive(Debug, Clone)]
+pub struct DeleteCommandOptions {
+    /// Which configs to read.
+    pub config: ConfigOptions,
+    /// `--dry-run`: print what would be removed.
+    pub dry_run: bool,
+}
+
+/// Options of `skiff test`.
+#[derive(Debug, Clone)]
+pub struct TestCommandOptions {
+    /// Which configs to read.
+    pub config: ConfigOptions,
+    /// API server settings.
+    pub api: ApiOptions,
+    /// The images to test.
+    pub prebuilt: PrebuiltOptions,
+}
+
+/// Options of `skiff verify` and `skiff exec`.
+#[derive(Debug, Clone)]
+pub struct LocalRunCommandOptions {
+    /// Which configs to read.
+    pub config: ConfigOptions,
+    /// API server settings.
+    pub api: ApiOptions,
+    /// Images and container settings.
+    pub local: LocalRunSettings,
+    /// `exec`: the custom action to run.
+    pub action: Option<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,10 +3,10 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use skiff_runner::build::BuildOptions;
 
 use super::api::ApiArgs;
 use super::config::ConfigArgs;
+use super::pipeline::BuildFlags;
 use crate::exit::UsageError;
 use crate::options::{BuildCommandOptions, OutputFormat, SyncRemoteCache};
 use skiff_config::template::Template;
@@ -34,13 +34,9 @@ pub struct BuildArgs {
     #[command(flatten)]
     pub api: ApiArgs,
 
-    /// The optional custom tag to use for images which overrides the current Tagger configuration
-    #[arg(short = 't', long, value_name = "TAG")]
-    pub tag: Option<String>,
-
-    /// Default repository value (overrides global config)
-    #[arg(short = 'd', long, value_name = "REPO")]
-    pub default_repo: Option<String>,
+    /// Build and tag flags.
+    #[command(flatten)]
+    pub build: BuildFlags,
 
     /// Push the built images to the specified image repository
     #[arg(long, num_args = 0..=1, default_missing_value = "true", require_equals = true, value_name = "true|false")]
@@ -72,27 +68,6 @@ pub struct BuildArgs {
         value_delimiter = ','
     )]
     pub build_image: Vec<String>,
-
-    /// Number of concurrently running builds. Set to 0 to run all builds in parallel. Doesn't
-    /// violate build order among dependencies
-    #[arg(long, value_name = "N", default_value_t = -1, allow_negative_numbers = true)]
-    pub build_concurrency: i32,
-
-    /// The platform to target for the build artifacts
-    #[arg(long, value_name = "PLATFORM", value_delimiter = ',')]
-    pub platform: Vec<String>,
-
-    /// Set to false to disable default caching of artifacts
-    #[arg(long, default_value_t = true)]
-    pub cache_artifacts: bool,
-
-    /// Specify the location of the cache file (default $HOME/.skaffold/cache)
-    #[arg(long, value_name = "PATH")]
-    pub cache_file: Option<PathBuf>,
-
-    /// Target registries for built images which are not secure
-    #[arg(long, value_name = "REGISTRY")]
-    pub insecure_registry: Vec<String>,
 }
 
 impl BuildArgs {
@@ -108,21 +83,9 @@ impl BuildArgs {
         Ok(BuildCommandOptions {
             config: self.config.to_options(SyncRemoteCache::Always),
             api: self.api.to_options(),
-            build: BuildOptions {
-                custom_tag: self.tag.clone().filter(|t| !t.is_empty()),
-                default_repo: self.default_repo.clone().filter(|r| !r.is_empty()),
-                push: self.push,
-                concurrency: usize::try_from(self.build_concurrency).ok(),
-                platforms: self.platform.clone(),
-                only_images: self.build_image.clone(),
-                insecure_registries: self.insecure_registry.clone(),
-                dry_run: self.dry_run,
-                cache_artifacts: self.cache_artifacts,
-                cache_file: self
-                    .cache_file
-                    .clone()
-                    .filter(|p| !p.as_os_str().is_empty()),
-            },
+            build: self
+                .build
+                .to_options(self.push, self.build_image.clone(), self.dry_run),
             quiet: self.quiet,
             output,
             file_output: self.file_output.clone(),

@@ -12,14 +12,20 @@
 mod api;
 mod build;
 pub mod config;
+mod delete;
+mod deploy;
 mod diagnose;
 mod fix;
 pub mod flags;
 mod global;
 mod help;
 mod inspect;
+mod pipeline;
+mod run;
 mod schema;
 mod serve;
+mod test;
+mod verify;
 
 use std::ffi::OsString;
 
@@ -28,12 +34,18 @@ use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 pub use api::{ApiArgs, TriggerArgs};
 pub use build::BuildArgs;
 pub use config::{ConfigArgs, ConfigFileArgs};
+pub use delete::DeleteArgs;
+pub use deploy::DeployArgs;
 pub use diagnose::DiagnoseArgs;
 pub use fix::FixArgs;
 pub use global::GlobalArgs;
 pub use inspect::InspectArgs;
+pub use pipeline::{BuildFlags, DeployFlags, LocalRunFlags, PrebuiltFlags};
+pub use run::RunArgs;
 pub use schema::{SchemaArgs, SchemaCommands};
 pub use serve::ServeArgs;
+pub use test::TestArgs;
+pub use verify::{ExecArgs, VerifyArgs};
 
 /// The text of `skiff version`: `v` followed by the package version.
 pub const VERSION: &str = concat!("v", env!("CARGO_PKG_VERSION"));
@@ -67,8 +79,26 @@ pub enum Commands {
     #[command(hide = true)]
     Serve(ServeArgs),
 
+    /// Run a pipeline: build and test artifacts, tag them and deploy them
+    Run(Box<RunArgs>),
+
     /// Build the artifacts
     Build(Box<BuildArgs>),
+
+    /// Run tests against your built application images
+    Test(Box<TestArgs>),
+
+    /// Deploy pre-built artifacts
+    Deploy(Box<DeployArgs>),
+
+    /// Delete any resources deployed by skiff
+    Delete(Box<DeleteArgs>),
+
+    /// Run verification tests against skiff deployments
+    Verify(Box<VerifyArgs>),
+
+    /// Execute a custom action
+    Exec(Box<ExecArgs>),
 
     /// Update old configuration to a newer schema version
     Fix(FixArgs),

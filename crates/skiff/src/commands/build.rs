@@ -1,57 +1,20 @@
 //! `skiff build`: build the artifacts, tag them, push them if asked, and print what was built.
 
-use std::io::Write;
-use std::sync::Arc;
-
 use skiff_config::SkaffoldConfig;
-use skiff_events::{Hub, HubLimits, InitialState, Output};
-use skiff_runner::PipelineError;
 use skiff_runner::build::{BuildOutcome, build};
-use skiff_runner::metadata::{artifact_names, metadata};
 
-use crate::api_session::ApiSession;
-use crate::configs::{self, LoadRequest};
 use crate::options::{BuildCommandOptions, OutputFormat};
+use crate::session::{CommandSession, pipeline_error};
 use skiff_config::template::{MissingKey, TemplateValue};
 use std::collections::BTreeMap;
 
 /// Builds what `opts` selects; the API serves the session while it runs.
 pub async fn run(opts: BuildCommandOptions) -> anyhow::Result<()> {
-    let mut interrupts = crate::signals::Interrupts::install()?;
-    let loaded = configs::load(&LoadRequest::for_command(&opts.config, "build"))?;
-    let configs: Vec<&SkaffoldConfig> = loaded.iter().map(|c| &c.config).collect();
-    let run_id = crate::build_info::new_run_id();
-    let metadata = metadata(
-        &configs,
-        &run_id,
-        opts.config.kube_context.as_deref().unwrap_or(""),
-    );
-    let hub = Hub::new(
-        &InitialState {
-            artifacts: artifact_names(&configs),
-            metadata: metadata.clone(),
-            ..Default::default()
-        },
-        HubLimits::default(),
-    );
-    let (session, _control) = ApiSession::start(&opts.api, &hub).await?;
-    hub.meta(&crate::build_info::meta_entry(), metadata);
-
-    let quiet = opts.quiet;
-    let output = Output::new(
-        hub.clone(),
-        Arc::new(move |text: &str| {
-            if !quiet {
-                let mut stdout = std::io::stdout().lock();
-                let _ = stdout.write_all(text.as_bytes());
-                let _ = stdout.flush();
-            }
-        }),
-    );
-    let base_dir = std::env::current_dir()?;
+    let mut session = CommandSession::start(&opts.config, &opts.api, "build", opts.quiet).await?;
+    let configs: Vec<&SkaffoldConfig> = session.configs.iter().collect();
     let result = tokio::select! {
-        result = build(&configs, &base_dir, &opts.build, &output) => Some(result),
-        () = interrupts.recv() => None,
+        result = build(&configs, &session.base_dir, &opts.build, &session.output) => Some(result),
+        () = session.interrupts.recv() => None,
     };
     session.finish().await?;
     match result {
@@ -113,16 +76,6 @@ pub fn builds_json(outcome: &BuildOutcome) -> String {
         .map(|b| serde_json::json!({"imageName": b.image_name, "tag": b.reference}))
         .collect();
     skiff_proto::json::go_escape(&serde_json::json!({ "builds": builds }).to_string())
-}
-
-/// The error the user sees: the message, then what to do about it.
-fn pipeline_error(err: PipelineError) -> anyhow::Error {
-    let mut message = err.to_string();
-    for suggestion in err.suggestions() {
-        message.push('\n');
-        message.push_str(suggestion);
-    }
-    anyhow::anyhow!(message)
 }
 
 #[cfg(test)]

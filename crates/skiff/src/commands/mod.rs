@@ -1,11 +1,17 @@
 //! The commands. Each one takes its options from [`crate::options`] and never sees clap.
 
 pub mod build;
+pub mod delete;
+pub mod deploy;
+mod deployed;
 pub mod diagnose;
 pub mod fix;
 pub mod inspect;
+pub mod local_run;
+pub mod run;
 pub mod schema;
 pub mod serve;
+pub mod test;
 pub mod version;
 
 use crate::cli::{Commands, Parsed, SchemaCommands};
@@ -25,7 +31,13 @@ pub async fn dispatch(parsed: Parsed, env_files: EnvFileReport) -> anyhow::Resul
         None => Ok(crate::cli::print_help()?),
         Some(Commands::Version) => version::run(),
         Some(Commands::Serve(args)) => serve::run(args.to_options(&global)).await,
+        Some(Commands::Run(args)) => run::run(args.to_options()?).await,
         Some(Commands::Build(args)) => build::run(args.to_options()?).await,
+        Some(Commands::Test(args)) => test::run(args.to_options()).await,
+        Some(Commands::Deploy(args)) => deploy::run(args.to_options()?).await,
+        Some(Commands::Delete(args)) => delete::run(args.to_options()).await,
+        Some(Commands::Verify(args)) => local_run::run(args.to_options()).await,
+        Some(Commands::Exec(args)) => local_run::run(args.to_options()).await,
         Some(Commands::Fix(args)) => fix::run(args.to_options()),
         Some(Commands::Schema(args)) => match args.command {
             SchemaCommands::List(list) => schema::run_list(list.to_options()),

@@ -1,0 +1,300 @@
+//! Deploying: the run's network, then for each built image listed in `deploy.docker.images` a
+//! container that replaces the one deployed for it before, with its ports published.
+
+use skiff_build::builder::BuiltImage;
+use skiff_docker::{ContainerSpec, EngineError, PublishedPort};
+use skiff_events::{Output, Phase};
+use skiff_proto::enums::StatusCode;
+use skiff_proto::v2::{IntOrString, PortForwardEvent};
+
+use super::naming::{base_name, candidate};
+use super::{CONTAINER_RESOURCE_TYPE, DeployedContainer, DockerTarget, ForwardedPort, IMAGE_LABEL};
+use crate::error::DeployError;
+
+/// The deployer index of the docker target in deploy subtask events and output.
+pub(crate) const SUBTASK: &str = "0";
+
+/// How many taken names (`<name>-1` … ) are tried before giving up.
+const MAX_NAME_ATTEMPTS: usize = 1000;
+
+/// A published port and the `portForward` entry it came from.
+struct Binding {
+    resource_name: String,
+    port: ForwardedPort,
+    bind_ip: String,
+}
+
+impl DockerTarget {
+    /// Deploys the images of `builds` listed in `deploy.docker.images` (others are skipped with
+    /// a warning, as Skaffold does): each gets a container from its built reference on the run's
+    /// network, with an init process, Skaffold's labels and its `portForward` ports, replacing
+    /// the container deployed for it before. Reports each published port as a
+    /// `PortForwardEvent` and a `Forwarding container port` line.
+    pub async fn deploy(
+        &self,
+        builds: &[BuiltImage],
+        output: &Output,
+    ) -> Result<Vec<DeployedContainer>, DeployError> {
+        self.engine
+            .create_network(&self.network, &self.labels())
+            .await
+            .map_err(|e| {
+                DeployError::engine(
+                    &format!("creating skaffold network {}", self.network),
+                    &e,
+                    StatusCode::DeployUnknown,
+                )
+            })?;
+        let mut deployed = Vec::new();
+        for build in builds {
+            if !self.settings.images.contains(&build.image_name) {
+                tracing::warn!(
+                    "skipping deploy for image {} since it is not listed in deploy.docker.images",
+                    build.image_name
+                );
+                continue;
+            }
+            deployed.push(self.deploy_image(build, output).await?);
+        }
+        Ok(deployed)
+    }
+
+    async fn deploy_image(
+        &self,
+        build: &BuiltImage,
+        output: &Output,
+    ) -> Result<DeployedContainer, DeployError> {
+        let image = &build.image_name;
+        self.remove_previous(image).await?;
+        let bindings = self.allocate_ports(image)?;
+        let mut labels = self.labels();
+        labels.insert(IMAGE_LABEL.to_owned(), image.clone());
+        let spec = ContainerSpec {
+            image: build.reference.clone(),
+            labels,
+            network: Some(self.network.clone()),
+            ports: bindings
+                .iter()
+                .map(|b| PublishedPort {
+                    container_port: b.port.container_port,
+                    protocol: "tcp".to_owned(),
+                    host_ip: b.bind_ip.clone(),
+                    host_port: b.port.local_port,
+                })
+                .collect(),
+            init: true,
+            ..Default::default()
+        };
+        let (name, id) = match self.create_named(spec, image).await {
+            Ok(created) => created,
+            Err(e) => {
+                self.tracked().ports.relinquish(image);
+                return Err(e);
+            }
+        };
+        let container = DeployedContainer {
+            image_name: image.clone(),
+            reference: build.reference.clone(),
+            name,
+            id,
+            ports: bindings.iter().map(|b| b.port.clone()).collect(),
+        };
+        // Tracked before it starts, so a cleanup removes it whatever happens next.
+        self.tracked()
+            .containers
+            .insert(image.clone(), container.clone());
+        if let Err(e) = self.engine.start_container(&container.id).await {
+            let error = start_error(&container, &e);
+            self.forget(&container).await;
+            return Err(error);
+        }
+        for binding in &bindings {
+            report_forward(output, image, binding);
+        }
+        Ok(container)
+    }
+
+    /// Removes the container this target deployed for `image` before, and gives back its ports.
+    async fn remove_previous(&self, image: &str) -> Result<(), DeployError> {
+        let previous = self.tracked().containers.get(image).cloned();
+        if let Some(previous) = previous {
+            tracing::debug!("removing old container {} for image {image}", previous.name);
+            self.engine
+                .remove_container(&previous.id)
+                .await
+                .map_err(|e| {
+                    DeployError::engine(
+                        &format!(
+                            "failed to remove old container {} for image {image}",
+                            previous.name
+                        ),
+                        &e,
+                        StatusCode::DeployUnknown,
+                    )
+                })?;
+            self.untrack(&previous);
+        }
+        Ok(())
+    }
+
+    /// Host ports for the `portForward` entries of `image`, held until its container goes.
+    fn allocate_ports(&self, image: &str) -> Result<Vec<Binding>, DeployError> {
+        let mut tracked = self.tracked();
+        let mut bindings = Vec::new();
+        for request in self.port_requests.iter().filter(|r| r.is_for(image)) {
+            let Some(local_port) = tracked.ports.allocate(image, request) else {
+                tracked.ports.relinquish(image);
+                return Err(DeployError::new(
+                    StatusCode::DeployUnknown,
+                    format!(
+                        "no free local port for container port {} of {image} on address {} \
+                         (localPort {}): set portForward address to an address of this machine",
+                        request.container_port, request.address, request.local_port
+                    ),
+                ));
+            };
+            bindings.push(Binding {
+                resource_name: request.resource_name.clone(),
+                port: ForwardedPort {
+                    container_port: request.container_port,
+                    address: request.address.clone(),
+                    local_port,
+                },
+                bind_ip: request.bind_ip.to_string(),
+            });
+        }
+        Ok(bindings)
+    }
+
+    /// Creates the container under the first name of Skaffold's sequence (`<name>`,
+    /// `<name>-1`, …) no container has, and returns its name and id.
+    async fn create_named(
+        &self,
+        mut spec: ContainerSpec,
+        image: &str,
+    ) -> Result<(String, String), DeployError> {
+        let base = base_name(image);
+        for attempt in 0..MAX_NAME_ATTEMPTS {
+            let name = candidate(&base, attempt);
+            let taken = self.engine.inspect_container(&name).await.map_err(|e| {
+                DeployError::engine(
+                    &format!("looking up container {name}"),
+                    &e,
+                    StatusCode::DeployUnknown,
+                )
+            })?;
+            if taken.is_some() {
+                continue;
+            }
+            spec.name = Some(name.clone());
+            match self.engine.create_container(&spec).await {
+                Ok(id) => {
+                    if attempt > 0 {
+                        tracing::debug!(
+                            "container {base} already present in local daemon: using {name} instead"
+                        );
+                    }
+                    return Ok((name, id));
+                }
+                // Taken since the look-up (dockerd answers 409; Podman's check above suffices).
+                Err(e) if e.is_conflict() => continue,
+                Err(e) => {
+                    return Err(DeployError::engine(
+                        &format!("creating container {name} for image {image}"),
+                        &e,
+                        StatusCode::DeployUnknown,
+                    ));
+                }
+            }
+        }
+        Err(DeployError::new(
+            StatusCode::DeployUnknown,
+            format!(
+                "creating a container for image {image}: the names {base} to {} are all taken; \
+                 remove some of those containers",
+                candidate(&base, MAX_NAME_ATTEMPTS - 1)
+            ),
+        ))
+    }
+
+    /// Removes a container that failed to start; it is not tracked any more either way.
+    async fn forget(&self, container: &DeployedContainer) {
+        if let Err(e) = self.engine.remove_container(&container.id).await {
+            tracing::warn!(
+                "removing container {} that did not start: {e}",
+                container.name
+            );
+        }
+        self.untrack(container);
+    }
+
+    /// Stops tracking `container` and gives back its ports.
+    pub(crate) fn untrack(&self, container: &DeployedContainer) {
+        let mut tracked = self.tracked();
+        if tracked
+            .containers
+            .get(&container.image_name)
+            .is_some_and(|c| c.id == container.id)
+        {
+            tracked.containers.remove(&container.image_name);
+        }
+        tracked.ports.relinquish(&container.image_name);
+    }
+}
+
+/// The error for a container the engine would not start, naming its ports when one of them
+/// is what failed.
+fn start_error(container: &DeployedContainer, err: &EngineError) -> DeployError {
+    let what = format!(
+        "starting container {} for image {}",
+        container.name, container.image_name
+    );
+    let text = err.to_string();
+    let port_taken = ["port is already allocated", "address already in use"]
+        .iter()
+        .any(|needle| text.contains(needle));
+    if !port_taken || container.ports.is_empty() {
+        return DeployError::engine(&what, err, StatusCode::StatuscheckRunContainerErr);
+    }
+    let ports: Vec<String> = container
+        .ports
+        .iter()
+        .map(|p| format!("{}:{} -> {}", p.address, p.local_port, p.container_port))
+        .collect();
+    DeployError::new(
+        StatusCode::StatuscheckRunContainerErr,
+        format!(
+            "{what}: a host port it publishes ({}) is taken: {text}. Stop what holds the port, \
+             or set another portForward localPort for {}",
+            ports.join(", "),
+            container.image_name
+        ),
+    )
+}
+
+/// Emits the `PortForwardEvent` of a published port and prints Skaffold's line for it.
+fn report_forward(output: &Output, image: &str, binding: &Binding) {
+    let port = &binding.port;
+    output.hub().port_forwarded(PortForwardEvent {
+        local_port: i32::from(port.local_port),
+        // Skaffold's docker forwarder names the image here, not the container.
+        container_name: image.to_owned(),
+        resource_type: CONTAINER_RESOURCE_TYPE.to_owned(),
+        resource_name: binding.resource_name.clone(),
+        address: port.address.clone(),
+        target_port: Some(IntOrString {
+            r#type: 0,
+            int_val: i32::from(port.container_port),
+            str_val: String::new(),
+        }),
+        ..Default::default()
+    });
+    output.write(
+        Phase::Deploy,
+        SUBTASK,
+        &format!(
+            "[{image}] Forwarding container port {} -> local port http://{}:{}\n",
+            port.container_port, port.address, port.local_port
+        ),
+    );
+}

@@ -1,1 +1,0 @@
-//! Streams the logs of deployed containers.

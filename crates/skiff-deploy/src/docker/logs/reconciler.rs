@@ -1,0 +1,309 @@
+//! Keeps one log stream attached to every container of the run: watch → converge.
+//!
+//! Triggers are the engine's container events for the run's label (a container created,
+//! started, restarted, stopped), a follower that ended, and a periodic re-list as a safety
+//! net. Each trigger runs the same idempotent step: list the run's containers and attach a
+//! follower to every one that runs, or that may have written lines nobody read, and has none.
+//! A lost event stream is subscribed again with backoff; a failed follower is attached again
+//! with backoff.
+
+use std::collections::HashMap;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use futures_util::{Stream, StreamExt};
+use skiff_docker::{ContainerEvent, Engine, EngineError, LabeledContainer};
+use tokio::sync::watch;
+use tokio::task::{self, JoinSet};
+use tokio::time::Instant;
+
+use super::cursor::Cursor;
+use super::follower::{Follow, Followed, follow};
+use super::format::{LineFormat, LineSink, Palette};
+use super::{IMAGE_LABEL, LogSettings, stopped};
+
+/// How often the containers are listed again even without events.
+const RESYNC_PERIOD: Duration = Duration::from_secs(2);
+
+/// How far back a new event subscription starts, to cover the moment between listing the
+/// containers and the subscription taking effect (and a modest clock skew to the engine).
+const EVENT_REPLAY: Duration = Duration::from_secs(5);
+
+/// The least time between two attachments to one container, so that an engine that keeps
+/// ending a stream at once cannot make the streamer spin. Lines are not lost meanwhile: the
+/// next attachment resumes at the cursor.
+const MIN_REATTACH: Duration = Duration::from_millis(250);
+
+/// The first retry delay after a failure; it doubles per failure up to [`MAX_BACKOFF`].
+const FIRST_BACKOFF: Duration = Duration::from_millis(200);
+
+/// The longest retry delay.
+const MAX_BACKOFF: Duration = Duration::from_secs(5);
+
+type Events = Pin<Box<dyn Stream<Item = Result<ContainerEvent, EngineError>> + Send>>;
+
+/// What the streamer knows about one container.
+#[derive(Debug)]
+struct Tracked {
+    format: Arc<LineFormat>,
+    cursor: Cursor,
+    /// A follower is attached (or waiting to attach).
+    following: bool,
+    /// It may have written lines nobody has read: new, started again, or its last read failed.
+    unread: bool,
+    /// Failed attachments in a row.
+    failures: u32,
+    /// When a follower was last attached.
+    attached_at: Option<Instant>,
+}
+
+/// The reconciler's state.
+pub(super) struct Reconciler {
+    engine: Engine,
+    /// `RUN_ID_LABEL=<run id>`.
+    label: String,
+    settings: LogSettings,
+    sink: LineSink,
+    palette: Palette,
+    containers: HashMap<String, Tracked>,
+    followers: JoinSet<Followed>,
+    /// The container each follower task follows.
+    follower_ids: HashMap<task::Id, String>,
+    /// Whether a listing succeeded yet: the tail applies to the containers of the first one.
+    listed: bool,
+    stop: watch::Receiver<bool>,
+}
+
+impl Reconciler {
+    /// A reconciler for the containers carrying `label`, stopped through `stop`.
+    pub(super) fn new(
+        engine: Engine,
+        label: String,
+        settings: LogSettings,
+        sink: LineSink,
+        stop: watch::Receiver<bool>,
+    ) -> Self {
+        Self {
+            engine,
+            label,
+            settings,
+            sink,
+            palette: Palette::default(),
+            containers: HashMap::new(),
+            followers: JoinSet::new(),
+            follower_ids: HashMap::new(),
+            listed: false,
+            stop,
+        }
+    }
+
+    /// Runs until stopped, then waits for the followers to show what they read.
+    pub(super) async fn run(mut self) {
+        let mut stop = self.stop.clone();
+        tokio::select! {
+            biased;
+            () = stopped(&mut stop) => {}
+            () = self.reconcile() => {}
+        }
+        while self.followers.join_next().await.is_some() {}
+    }
+
+    /// The watch → converge loop; never returns.
+    async fn reconcile(&mut self) {
+        let mut events: Option<Events> = Some(self.subscribe());
+        let mut event_failures = 0;
+        let mut resubscribe_at = Instant::now();
+        let mut resync = tokio::time::interval(RESYNC_PERIOD);
+        resync.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                Some(done) = self.followers.join_next_with_id(), if !self.followers.is_empty() => {
+                    self.finished(done);
+                    self.converge().await;
+                }
+                event = next_event(&mut events), if events.is_some() => match event {
+                    Some(Ok(event)) => {
+                        event_failures = 0;
+                        if let Some(tracked) = self.containers.get_mut(&event.id) {
+                            tracked.unread = true;
+                        }
+                        self.converge().await;
+                    }
+                    failure => {
+                        if let Some(Err(e)) = failure {
+                            tracing::debug!("container events of {}: {e}", self.label);
+                        }
+                        events = None;
+                        event_failures += 1;
+                        resubscribe_at = Instant::now() + backoff(event_failures);
+                    }
+                },
+                () = tokio::time::sleep_until(resubscribe_at), if events.is_none() => {
+                    events = Some(self.subscribe());
+                    // Whatever happened while nobody watched: read every container again.
+                    for tracked in self.containers.values_mut() {
+                        tracked.unread = true;
+                    }
+                    self.converge().await;
+                }
+                _ = resync.tick() => self.converge().await,
+            }
+        }
+    }
+
+    /// A new subscription to the run's container events, replaying the last few seconds.
+    fn subscribe(&self) -> Events {
+        let since = SystemTime::now()
+            .checked_sub(EVENT_REPLAY)
+            .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+            .and_then(|d| i64::try_from(d.as_secs()).ok());
+        Box::pin(self.engine.container_events(&self.label, since))
+    }
+
+    /// Records how a follower ended.
+    fn finished(&mut self, done: Result<(task::Id, Followed), task::JoinError>) {
+        let (id, followed) = match done {
+            Ok((task, followed)) => {
+                self.follower_ids.remove(&task);
+                (followed.id.clone(), Some(followed))
+            }
+            Err(e) => {
+                tracing::warn!("a log follower failed: {e}");
+                (self.follower_ids.remove(&e.id()).unwrap_or_default(), None)
+            }
+        };
+        let Some(tracked) = self.containers.get_mut(&id) else {
+            return;
+        };
+        tracked.following = false;
+        match followed {
+            Some(Followed {
+                cursor,
+                result: Ok(()),
+                ..
+            }) => {
+                tracked.cursor = cursor;
+                tracked.failures = 0;
+            }
+            Some(Followed {
+                cursor,
+                result: Err(e),
+                ..
+            }) => {
+                tracing::debug!("logs of container {id}: {e}");
+                tracked.cursor = cursor;
+                tracked.failures += 1;
+                tracked.unread = true;
+            }
+            None => {
+                tracked.failures += 1;
+                tracked.unread = true;
+            }
+        }
+    }
+
+    /// Lists the run's containers and attaches a follower wherever one is missing.
+    async fn converge(&mut self) {
+        let listed = match self.engine.containers_with_label(&self.label).await {
+            Ok(listed) => listed,
+            Err(e) => {
+                tracing::debug!("listing the containers of {}: {e}", self.label);
+                return;
+            }
+        };
+        let tail = if self.listed {
+            None
+        } else {
+            self.settings.tail_lines
+        };
+        self.listed = true;
+        self.containers
+            .retain(|id, tracked| tracked.following || listed.iter().any(|c| &c.id == id));
+        // The engine lists the newest first; colours go to images in the order they came up.
+        for container in listed.iter().rev() {
+            self.track(container, tail);
+            self.attach_if_needed(container);
+        }
+    }
+
+    /// Starts tracking a container seen for the first time.
+    fn track(&mut self, container: &LabeledContainer, tail: Option<usize>) {
+        if self.containers.contains_key(&container.id) {
+            return;
+        }
+        let image = container.labels.get(IMAGE_LABEL).unwrap_or(&container.name);
+        let color = self.settings.color.then(|| self.palette.pick(image));
+        let tracked = Tracked {
+            format: Arc::new(LineFormat::new(image, self.settings.prefix, color)),
+            cursor: Cursor::start(tail),
+            following: false,
+            unread: true,
+            failures: 0,
+            attached_at: None,
+        };
+        self.containers.insert(container.id.clone(), tracked);
+    }
+
+    /// Attaches a follower to a container that runs or may have unread lines, unless one is
+    /// attached already. A container that was only created has written nothing yet.
+    fn attach_if_needed(&mut self, container: &LabeledContainer) {
+        let Some(tracked) = self.containers.get_mut(&container.id) else {
+            return;
+        };
+        let wanted =
+            container.state != "created" && (container.state == "running" || tracked.unread);
+        if tracked.following || !wanted {
+            return;
+        }
+        let now = Instant::now();
+        let delay = if tracked.failures > 0 {
+            backoff(tracked.failures)
+        } else {
+            tracked.attached_at.map_or(Duration::ZERO, |at| {
+                (at + MIN_REATTACH).saturating_duration_since(now)
+            })
+        };
+        tracked.following = true;
+        tracked.unread = false;
+        tracked.attached_at = Some(now + delay);
+        let job = Follow {
+            id: container.id.clone(),
+            format: Arc::clone(&tracked.format),
+            sink: self.sink.clone(),
+            cursor: tracked.cursor,
+            delay,
+        };
+        let handle = self
+            .followers
+            .spawn(follow(self.engine.clone(), job, self.stop.clone()));
+        self.follower_ids.insert(handle.id(), container.id.clone());
+    }
+}
+
+/// The next event of the subscription.
+async fn next_event(events: &mut Option<Events>) -> Option<Result<ContainerEvent, EngineError>> {
+    events.as_mut()?.next().await
+}
+
+/// The wait before retry number `failures` (1 = the first retry).
+fn backoff(failures: u32) -> Duration {
+    let doublings = failures.saturating_sub(1).min(16);
+    FIRST_BACKOFF
+        .saturating_mul(1 << doublings)
+        .min(MAX_BACKOFF)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_a_cap() {
+        assert_eq!(backoff(1), Duration::from_millis(200));
+        assert_eq!(backoff(2), Duration::from_millis(400));
+        assert_eq!(backoff(4), Duration::from_millis(1600));
+        assert_eq!(backoff(6), MAX_BACKOFF);
+        assert_eq!(backoff(u32::MAX), MAX_BACKOFF);
+    }
+}

@@ -1,0 +1,46 @@
+//! The engine's event stream for containers: what watchers react to (a container created,
+//! started, restarted, stopped or removed) instead of polling.
+
+use std::collections::HashMap;
+
+use bollard::query_parameters::EventsOptionsBuilder;
+use futures_util::{Stream, StreamExt};
+
+use crate::engine::Engine;
+use crate::error::EngineError;
+
+/// Something that happened to a container.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContainerEvent {
+    /// The container id.
+    pub id: String,
+    /// What happened, in the engine's words: `create`, `start`, `die`, `destroy`, …
+    pub action: String,
+}
+
+impl Engine {
+    /// The events of the containers carrying `label` (`key` or `key=value`), from
+    /// `since_seconds` (whole seconds since the Unix epoch; events already past are replayed)
+    /// or from now on, without end. The stream ends or yields an error when the connection to
+    /// the engine breaks; a watcher subscribes again.
+    pub fn container_events(
+        &self,
+        label: &str,
+        since_seconds: Option<i64>,
+    ) -> impl Stream<Item = Result<ContainerEvent, EngineError>> + Send + 'static {
+        let filters: HashMap<&str, Vec<&str>> =
+            [("type", vec!["container"]), ("label", vec![label])].into();
+        let since = since_seconds.map(|s| s.to_string());
+        let mut options = EventsOptionsBuilder::default().filters(&filters);
+        if let Some(since) = &since {
+            options = options.since(since);
+        }
+        self.client().events(Some(options.build())).map(|message| {
+            let message = message.map_err(EngineError::api("watch container events"))?;
+            Ok(ContainerEvent {
+                id: message.actor.and_then(|a| a.id).unwrap_or_default(),
+                action: message.action.unwrap_or_default(),
+            })
+        })
+    }
+}

@@ -1,0 +1,184 @@
+//! Flag groups of the pipeline commands: how artifacts are built ([`BuildFlags`]: `build`,
+//! `run`), how they are deployed ([`DeployFlags`]: `run`, `deploy`), which images were built
+//! before ([`PrebuiltFlags`]: `deploy`, `test`) and how local containers run
+//! ([`LocalRunFlags`]: `verify`, `exec`).
+//!
+//! Commands include them with `#[command(flatten)]`.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use clap::Args;
+use skiff_runner::build::BuildOptions;
+
+use super::flags::parse_bool;
+use crate::exit::UsageError;
+use crate::options::{DeploySettings, LocalRunSettings, PrebuiltOptions};
+
+/// How artifacts are built and tagged.
+#[derive(Debug, Clone, Args)]
+pub struct BuildFlags {
+    /// The optional custom tag to use for images which overrides the current Tagger configuration
+    #[arg(short = 't', long, value_name = "TAG")]
+    pub tag: Option<String>,
+
+    /// Default repository value (overrides global config)
+    #[arg(short = 'd', long, value_name = "REPO")]
+    pub default_repo: Option<String>,
+
+    /// Number of concurrently running builds. Set to 0 to run all builds in parallel. Doesn't
+    /// violate build order among dependencies
+    #[arg(long, value_name = "N", default_value_t = -1, allow_negative_numbers = true)]
+    pub build_concurrency: i32,
+
+    /// The platform to target for the build artifacts
+    #[arg(long, value_name = "PLATFORM", value_delimiter = ',')]
+    pub platform: Vec<String>,
+
+    /// Set to false to disable default caching of artifacts
+    #[arg(long, default_value_t = true)]
+    pub cache_artifacts: bool,
+
+    /// Specify the location of the cache file (default $HOME/.skaffold/cache)
+    #[arg(long, value_name = "PATH")]
+    pub cache_file: Option<PathBuf>,
+
+    /// Target registries for built images which are not secure
+    #[arg(long, value_name = "REGISTRY")]
+    pub insecure_registry: Vec<String>,
+}
+
+impl BuildFlags {
+    /// The build options; `push`, `only_images` and `dry_run` come from flags of the command.
+    pub fn to_options(
+        &self,
+        push: Option<bool>,
+        only_images: Vec<String>,
+        dry_run: bool,
+    ) -> BuildOptions {
+        BuildOptions {
+            custom_tag: self.tag.clone().filter(|t| !t.is_empty()),
+            default_repo: self.default_repo.clone().filter(|r| !r.is_empty()),
+            push,
+            concurrency: usize::try_from(self.build_concurrency).ok(),
+            platforms: self.platform.clone(),
+            only_images,
+            insecure_registries: self.insecure_registry.clone(),
+            dry_run,
+            cache_artifacts: self.cache_artifacts,
+            cache_file: self
+                .cache_file
+                .clone()
+                .filter(|p| !p.as_os_str().is_empty()),
+        }
+    }
+}
+
+/// How deployed images are labelled, checked and followed.
+#[derive(Debug, Clone, Args)]
+pub struct DeployFlags {
+    /// Add custom labels to deployed objects (KEY=VALUE; repeatable)
+    #[arg(short = 'l', long = "label", value_name = "KEY=VALUE")]
+    pub labels: Vec<String>,
+
+    /// Stream logs from deployed objects
+    #[arg(long)]
+    pub tail: bool,
+
+    /// Wait for deployed resources to stabilize (default: on, unless the config turns it off)
+    #[arg(long, num_args = 0..=1, default_missing_value = "true", require_equals = true,
+          value_parser = parse_bool, value_name = "true|false")]
+    pub status_check: Option<bool>,
+
+    /// Port-forward exposed container ports within pods (the docker target publishes the
+    /// `portForward` entries of `resourceType: container` on every deploy)
+    #[arg(long, num_args = 0..=1, default_missing_value = "true", require_equals = true,
+          value_name = "MODES")]
+    pub port_forward: Option<String>,
+}
+
+impl DeployFlags {
+    /// The deploy settings; `-l` values must be `KEY=VALUE`.
+    pub fn to_settings(&self) -> Result<DeploySettings, UsageError> {
+        let mut labels = BTreeMap::new();
+        for label in &self.labels {
+            let Some((key, value)) = label.split_once('=').filter(|(k, _)| !k.is_empty()) else {
+                return Err(UsageError(format!(
+                    "invalid label {label:?}: expected KEY=VALUE"
+                )));
+            };
+            labels.insert(key.to_owned(), value.to_owned());
+        }
+        Ok(DeploySettings {
+            labels,
+            tail: self.tail,
+            status_check: self.status_check,
+        })
+    }
+}
+
+/// Images built earlier, for the commands that do not build.
+#[derive(Debug, Clone, Args)]
+pub struct PrebuiltFlags {
+    /// File containing build result from a previous 'skiff build --file-output' ('-' reads
+    /// stdin)
+    #[arg(short = 'a', long, value_name = "FILE")]
+    pub build_artifacts: Option<String>,
+
+    /// A list of pre-built images to deploy, either tagged images or NAME=TAG pairs
+    #[arg(short = 'i', long, value_name = "IMAGE", value_delimiter = ',')]
+    pub images: Vec<String>,
+}
+
+impl PrebuiltFlags {
+    /// Where the images come from, with the command's `-t` and `-d`.
+    pub fn to_options(
+        &self,
+        custom_tag: Option<&String>,
+        default_repo: Option<&String>,
+    ) -> PrebuiltOptions {
+        PrebuiltOptions {
+            build_artifacts: self.build_artifacts.clone().filter(|f| !f.is_empty()),
+            images: self.images.clone(),
+            custom_tag: custom_tag.filter(|t| !t.is_empty()).cloned(),
+            default_repo: default_repo.filter(|r| !r.is_empty()).cloned(),
+        }
+    }
+}
+
+/// How `verify` and `exec` run their containers on the local engine.
+#[derive(Debug, Clone, Args)]
+pub struct LocalRunFlags {
+    /// File containing build result from a previous 'skiff build --file-output' ('-' reads
+    /// stdin)
+    #[arg(short = 'a', long, value_name = "FILE")]
+    pub build_artifacts: Option<String>,
+
+    /// Default repository value (overrides global config)
+    #[arg(short = 'd', long, value_name = "REPO")]
+    pub default_repo: Option<String>,
+
+    /// File of KEY=VALUE lines with environment variables for the containers
+    #[arg(long, value_name = "PATH")]
+    pub env_file: Option<PathBuf>,
+
+    /// The Docker network the containers join
+    #[arg(long, value_name = "NETWORK")]
+    pub docker_network: Option<String>,
+}
+
+impl LocalRunFlags {
+    /// The images and the container settings.
+    pub fn to_settings(&self) -> LocalRunSettings {
+        LocalRunSettings {
+            prebuilt: PrebuiltOptions {
+                build_artifacts: self.build_artifacts.clone().filter(|f| !f.is_empty()),
+                images: Vec::new(),
+                custom_tag: None,
+                default_repo: self.default_repo.clone().filter(|r| !r.is_empty()),
+            },
+            env_file: self.env_file.clone().filter(|p| !p.as_os_str().is_empty()),
+            docker_network: self.docker_network.clone().filter(|n| !n.is_empty()),
+        }
+    }
+}

@@ -1,0 +1,49 @@
+//! `skiff run`: build, test and deploy once; with `--tail`, stream the logs until interrupted,
+//! then remove what was deployed.
+
+use skiff_config::SkaffoldConfig;
+use skiff_runner::PipelineError;
+use skiff_runner::build::build;
+use skiff_runner::deploy::docker_target;
+use skiff_runner::test::test;
+
+use super::deployed::{CleanupPolicy, deploy_and_follow, deploy_options};
+use crate::options::RunCommandOptions;
+use crate::session::{CommandSession, connect_engine, pipeline_error};
+
+/// Runs the pipeline once; the API serves the session while it runs.
+pub async fn run(opts: RunCommandOptions) -> anyhow::Result<()> {
+    let mut session = CommandSession::start(&opts.config, &opts.api, "run", false).await?;
+    let result = pipeline(&mut session, &opts).await;
+    session.finish().await?;
+    result
+}
+
+async fn pipeline(session: &mut CommandSession, opts: &RunCommandOptions) -> anyhow::Result<()> {
+    let engine = connect_engine().await?;
+    let target = {
+        let configs: Vec<&SkaffoldConfig> = session.configs.iter().collect();
+        docker_target(&configs, &engine, &deploy_options(session, &opts.deploy))
+            .map_err(pipeline_error)?
+    };
+    let builds = {
+        let configs: Vec<&SkaffoldConfig> = session.configs.iter().collect();
+        let (base_dir, output) = (&session.base_dir, &session.output);
+        let build_and_test = async {
+            let outcome = build(&configs, base_dir, &opts.build, output).await?;
+            if !opts.skip_tests {
+                test(&configs, base_dir, &outcome.builds, &engine, output).await?;
+            }
+            Ok::<_, PipelineError>(outcome.builds)
+        };
+        tokio::select! {
+            result = build_and_test => result.map_err(pipeline_error)?,
+            () = session.interrupts.recv() => anyhow::bail!("interrupted"),
+        }
+    };
+    let policy = CleanupPolicy {
+        on_abort: opts.cleanup,
+        on_exit: opts.cleanup,
+    };
+    deploy_and_follow(session, &engine, &target, &builds, &opts.deploy, policy).await
+}

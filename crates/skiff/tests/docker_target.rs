@@ -1,0 +1,532 @@
+//! `skiff run`, `deploy`, `delete`, `exec` and `verify` end to end on the docker target: the
+//! binary against the real engine of the test environment, on the projects under `testdata/`
+//! (Skaffold's Docker-only integration scenarios, rebuilt on the local busybox base image).
+//!
+//! The tests deploy containers with fixed names (as Skaffold names them) and check that no
+//! labelled container is left, so they take turns.
+
+use std::io::Read;
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use skiff_docker::Engine;
+use skiff_testenv::{code, engine, run_isolated, stderr, stdout};
+use tokio::sync::Mutex;
+
+/// One deploying test at a time: they share container names.
+static ENGINE_TURN: Mutex<()> = Mutex::const_new(());
+
+async fn take_turn() -> tokio::sync::MutexGuard<'static, ()> {
+    ENGINE_TURN.lock().await
+}
+
+/// A copy of `testdata/<name>` in a temporary directory, which is also skiff's `HOME`.
+fn project(name: &str) -> tempfile::TempDir {
+    let source = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../testdata")
+        .join(name);
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&source, dir.path());
+    dir
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_dir(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).unwrap();
+        }
+    }
+}
+
+fn skiff(dir: &Path, args: &[&str]) -> Output {
+    let home = dir.to_str().unwrap();
+    run_isolated(env!("CARGO_BIN_EXE_skiff"), dir, args, &[("HOME", home)])
+}
+
+/// A free TCP port on 127.0.0.1.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// The API flags that make skiff write `<dir>/events.v2`.
+fn event_log_args(dir: &Path) -> Vec<String> {
+    vec![
+        "--rpc-port".into(),
+        free_port().to_string(),
+        "--event-log-file".into(),
+        dir.join("events").to_str().unwrap().into(),
+    ]
+}
+
+/// Runs `skiff delete` (with `args`) in the project when dropped, so a failed assertion does
+/// not leave containers behind for the next test.
+struct DeleteOnDrop<'a> {
+    dir: &'a Path,
+    args: &'a [&'a str],
+}
+
+impl Drop for DeleteOnDrop<'_> {
+    fn drop(&mut self) {
+        let mut args = vec!["delete"];
+        args.extend(self.args);
+        let _ = skiff(self.dir, &args);
+    }
+}
+
+/// The lines of `<dir>/events.v2`.
+fn event_log(dir: &Path) -> String {
+    std::fs::read_to_string(dir.join("events.v2")).unwrap_or_default()
+}
+
+fn events(dir: &Path) -> Vec<serde_json::Value> {
+    event_log(dir)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect()
+}
+
+/// The host port each container's port 8080 was forwarded to, from the `portEvent`s.
+fn forwarded_port(dir: &Path, resource: &str) -> u16 {
+    events(dir)
+        .iter()
+        .filter_map(|e| e.get("portEvent"))
+        .find(|p| p["resourceName"] == resource)
+        .and_then(|p| p["localPort"].as_i64())
+        .unwrap_or_else(|| panic!("no portEvent for {resource} in:\n{}", event_log(dir))) as u16
+}
+
+/// `GET /` on a host port, returning the body.
+fn http_get(port: u16) -> String {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) {
+            use std::io::Write;
+            let _ = write!(stream, "GET / HTTP/1.0\r\nHost: localhost\r\n\r\n");
+            let mut response = String::new();
+            if stream.read_to_string(&mut response).is_ok() && !response.is_empty() {
+                return response;
+            }
+        }
+        assert!(Instant::now() < deadline, "nothing answers on port {port}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn names(containers: &[skiff_docker::LabeledContainer]) -> Vec<String> {
+    let mut names: Vec<String> = containers.iter().map(|c| c.name.clone()).collect();
+    names.sort();
+    names
+}
+
+/// The containers skiff deployed (carrying the run-id label), by name.
+async fn deployed(engine: &Engine) -> Vec<String> {
+    names(
+        &engine
+            .containers_with_label("skaffold.dev/run-id")
+            .await
+            .unwrap(),
+    )
+}
+
+/// The networks skiff created.
+async fn networks(engine: &Engine) -> Vec<String> {
+    engine
+        .networks_with_label(Some("skaffold.dev/run-id"))
+        .await
+        .unwrap()
+}
+
+async fn assert_nothing_deployed(engine: &Engine) {
+    assert_eq!(deployed(engine).await, Vec::<String>::new());
+    assert_eq!(networks(engine).await, Vec::<String>::new());
+}
+
+fn assert_success(out: &Output) {
+    assert_eq!(
+        code(out),
+        0,
+        "stdout:\n{}\nstderr:\n{}",
+        stdout(out),
+        stderr(out)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn run_deploys_two_reachable_containers_and_delete_removes_them() {
+    let Some(engine) = engine("DOCKER_HOST").await else {
+        return;
+    };
+    let _turn = take_turn().await;
+    let dir = project("docker-deploy");
+    let _delete = DeleteOnDrop {
+        dir: dir.path(),
+        args: &[],
+    };
+    let mut args = vec!["run".to_owned()];
+    args.extend(event_log_args(dir.path()));
+    let out = skiff(
+        dir.path(),
+        &args.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
+    assert_success(&out);
+
+    assert_eq!(deployed(&engine).await, ["bert", "ernie"]);
+    assert!(http_get(forwarded_port(dir.path(), "bert")).contains("hello from bert"));
+    assert!(http_get(forwarded_port(dir.path(), "ernie")).contains("hello from ernie"));
+    let log = event_log(dir.path());
+    for expected in [
+        r#""taskEvent":{"id":"Deploy-0","task":"Deploy","description":"Deploy to cluster","status":"InProgress"}"#,
+        r#""deploySubtaskEvent":{"id":"0","taskId":"Deploy-0","status":"Succeeded"}"#,
+        r#""taskEvent":{"id":"Deploy-0","task":"Deploy","status":"Succeeded"}"#,
+    ] {
+        assert!(log.contains(expected), "{expected} not in:\n{log}");
+    }
+
+    let dry = skiff(dir.path(), &["delete", "--dry-run"]);
+    assert_success(&dry);
+    assert_eq!(deployed(&engine).await, ["bert", "ernie"]);
+
+    let out = skiff(dir.path(), &["delete"]);
+    assert_success(&out);
+    assert_nothing_deployed(&engine).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn delete_removes_the_profile_container() {
+    let Some(engine) = engine("DOCKER_HOST").await else {
+        return;
+    };
+    let _turn = take_turn().await;
+    let dir = project("docker-deploy");
+    let _delete = DeleteOnDrop {
+        dir: dir.path(),
+        args: &["-p", "one-container"],
+    };
+    assert_success(&skiff(dir.path(), &["run", "-p", "one-container"]));
+    assert_eq!(deployed(&engine).await, ["docker-bert-img-1"]);
+    assert_success(&skiff(dir.path(), &["delete", "-p", "one-container"]));
+    assert_nothing_deployed(&engine).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_taken_host_port_is_replaced_by_a_free_one() {
+    let Some(engine) = engine("DOCKER_HOST").await else {
+        return;
+    };
+    let _turn = take_turn().await;
+    let dir = project("docker-deploy");
+    let _delete = DeleteOnDrop {
+        dir: dir.path(),
+        args: &["-p", "one-container"],
+    };
+    let Ok(_taken) = std::net::TcpListener::bind("127.0.0.1:19082") else {
+        panic!("port 19082 is in use by something else on this machine");
+    };
+    let mut args = vec!["run".to_owned(), "-p".into(), "one-container".into()];
+    args.extend(event_log_args(dir.path()));
+    let out = skiff(
+        dir.path(),
+        &args.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
+    assert_success(&out);
+    let port = forwarded_port(dir.path(), "docker-bert-img-1");
+    assert_ne!(port, 19082);
+    assert!(http_get(port).contains("hello from bert"));
+    assert_success(&skiff(dir.path(), &["delete", "-p", "one-container"]));
+    assert_nothing_deployed(&engine).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_container_that_crashes_on_start_fails_the_run_and_is_removed() {
+    let Some(engine) = engine("DOCKER_HOST").await else {
+        return;
+    };
+    let _turn = take_turn().await;
+    let dir = project("crash-on-start");
+    let _delete = DeleteOnDrop {
+        dir: dir.path(),
+        args: &[],
+    };
+    let mut args = vec!["run".to_owned()];
+    args.extend(event_log_args(dir.path()));
+    let out = skiff(
+        dir.path(),
+        &args.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
+    assert_eq!(code(&out), 1, "stdout:\n{}", stdout(&out));
+    let err = stderr(&out);
+    assert!(err.contains("exit code 3"), "{err}");
+    assert!(err.contains("fatal: no config found"), "{err}");
+    let log = event_log(dir.path());
+    assert!(
+        log.contains(r#""errCode":"STATUSCHECK_CONTAINER_TERMINATED""#),
+        "{log}"
+    );
+    assert_nothing_deployed(&engine).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn build_args_see_the_image_repo_name_and_tag() {
+    let Some(engine) = engine("DOCKER_HOST").await else {
+        return;
+    };
+    let _turn = take_turn().await;
+    let dir = project("docker-run-with-build-args/artifact-with-dependency");
+    let _delete = DeleteOnDrop {
+        dir: dir.path(),
+        args: &[],
+    };
+    assert_success(&skiff(dir.path(), &["run"]));
+    let mut lines = Vec::new();
+    let spec = skiff_docker::ContainerSpec {
+        image: "child:latest".into(),
+        ..Default::default()
+    };
+    engine
+        .run_to_completion(&spec, Some(Duration::from_secs(30)), |l| lines.push(l.text))
+        .await
+        .unwrap();
+    assert_eq!(
+        lines.concat().trim(),
+        "IMAGE_REPO: gcr.io/k8s-skaffold, IMAGE_NAME: skaffold, IMAGE_TAG:latest"
+    );
+    assert_success(&skiff(dir.path(), &["delete"]));
+    assert_nothing_deployed(&engine).await;
+
+    let dir = project("docker-run-with-build-args/single-artifact");
+    assert_success(&skiff(dir.path(), &["build"]));
+    let mut lines = Vec::new();
+    let spec = skiff_docker::ContainerSpec {
+        image: "example:latest".into(),
+        ..Default::default()
+    };
+    engine
+        .run_to_completion(&spec, Some(Duration::from_secs(30)), |l| lines.push(l.text))
+        .await
+        .unwrap();
+    assert_eq!(lines.concat().trim(), "HELLO WORLD");
+}
+
+/// `skiff run --tail` in the background, with its output in files.
+struct Background {
+    child: Child,
+    stdout: PathBuf,
+}
+
+impl Background {
+    fn start(dir: &Path, args: &[&str]) -> Background {
+        let stdout = dir.join("stdout.txt");
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_skiff"));
+        cmd.current_dir(dir)
+            .args(args)
+            .env("HOME", dir)
+            .stdout(std::fs::File::create(&stdout).unwrap())
+            .stderr(std::fs::File::create(dir.join("stderr.txt")).unwrap())
+            .stdin(Stdio::null());
+        for (key, _) in std::env::vars_os() {
+            if key.to_string_lossy().starts_with("SKAFFOLD_") {
+                cmd.env_remove(key);
+            }
+        }
+        Background {
+            child: cmd.spawn().unwrap(),
+            stdout,
+        }
+    }
+
+    fn wait_for_output(&self, needle: &str, limit: Duration) {
+        let deadline = Instant::now() + limit;
+        loop {
+            let text = std::fs::read_to_string(&self.stdout).unwrap_or_default();
+            if text.contains(needle) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{needle:?} never appeared in:\n{text}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn interrupt(&self) {
+        let pid = i32::try_from(self.child.id()).unwrap();
+        // SAFETY: sending a signal to a child process we own.
+        unsafe {
+            libc::kill(pid, libc::SIGINT);
+        }
+    }
+
+    fn wait(&mut self, limit: Duration) -> i32 {
+        let deadline = Instant::now() + limit;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status.code().unwrap_or(-1);
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!("skiff did not exit within {limit:?}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Background {
+    /// A test that fails half-way does not leave skiff running.
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_while_tailing_removes_the_containers() {
+    let Some(engine) = engine("DOCKER_HOST").await else {
+        return;
+    };
+    let _turn = take_turn().await;
+    let dir = project("docker-deploy");
+    let _delete = DeleteOnDrop {
+        dir: dir.path(),
+        args: &[],
+    };
+    let mut run = Background::start(dir.path(), &["run", "--tail"]);
+    // The application's log lines, prefixed with the image name (the build output also
+    // contains the command's text).
+    run.wait_for_output("[bert] bert is serving", Duration::from_secs(120));
+    run.wait_for_output("[ernie] ernie is serving", Duration::from_secs(10));
+    assert_eq!(deployed(&engine).await, ["bert", "ernie"]);
+    run.interrupt();
+    assert_eq!(run.wait(Duration::from_secs(30)), 0);
+    assert_nothing_deployed(&engine).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_during_the_build_deploys_nothing() {
+    let Some(engine) = engine("DOCKER_HOST").await else {
+        return;
+    };
+    let _turn = take_turn().await;
+    let dir = project("docker-deploy");
+    let _delete = DeleteOnDrop {
+        dir: dir.path(),
+        args: &[],
+    };
+    let dockerfile = dir.path().join("bert/Dockerfile");
+    let slow = format!(
+        "{}RUN echo building slowly && sleep 60\n",
+        std::fs::read_to_string(&dockerfile).unwrap()
+    );
+    std::fs::write(&dockerfile, slow).unwrap();
+    let started = Instant::now();
+    let mut run = Background::start(dir.path(), &["run", "--tail", "--cache-artifacts=false"]);
+    run.wait_for_output("building slowly", Duration::from_secs(60));
+    run.interrupt();
+    assert_ne!(run.wait(Duration::from_secs(30)), 0);
+    assert!(started.elapsed() < Duration::from_secs(55));
+    assert_nothing_deployed(&engine).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn exec_actions_report_exec_events() {
+    if engine("DOCKER_HOST").await.is_none() {
+        return;
+    }
+    let _turn = take_turn().await;
+    let dir = project("custom-actions-local");
+    let exec = |action: &str| {
+        let mut args = vec!["exec".to_owned(), action.to_owned()];
+        args.extend(event_log_args(dir.path()));
+        let _ = std::fs::remove_file(dir.path().join("events.v2"));
+        let out = skiff(
+            dir.path(),
+            &args.iter().map(String::as_str).collect::<Vec<_>>(),
+        );
+        (out, event_log(dir.path()))
+    };
+
+    let (out, log) = exec("action-succeeded");
+    assert_success(&out);
+    for expected in [
+        r#""taskEvent":{"id":"Exec-0","task":"Exec","description":"Executing custom action action-succeeded","status":"InProgress"}}"#,
+        r#""execEvent":{"id":"task7","taskId":"Exec-0","status":"InProgress"}}"#,
+        r#""execEvent":{"id":"task7","taskId":"Exec-0","status":"Succeeded"}}"#,
+        r#""execEvent":{"id":"task8","taskId":"Exec-0","status":"Succeeded"}}"#,
+    ] {
+        assert!(log.contains(expected), "{expected} not in:\n{log}");
+    }
+
+    let (out, log) = exec("action-fail-fast");
+    assert_eq!(code(&out), 1);
+    let expected = r#""execEvent":{"id":"task4","taskId":"Exec-0","status":"Failed","actionableErr":{"errCode":"UNKNOWN_ERROR","message":"\"task4\" running container image \"localhost/skiff-base:busybox\" errored during run with status code: 1""#;
+    assert!(log.contains(expected), "{expected} not in:\n{log}");
+
+    let (out, log) = exec("action-fail-safe");
+    assert_eq!(code(&out), 1);
+    let expected = r#""taskEvent":{"id":"Exec-0","task":"Exec","status":"Failed","actionableErr":{"errCode":"UNKNOWN_ERROR","message":"1 error(s) occurred:\n* \"task6\" running container image \"localhost/skiff-base:busybox\" errored during run with status code: 1""#;
+    assert!(log.contains(expected), "{expected} not in:\n{log}");
+    assert!(
+        log.contains(r#""execEvent":{"id":"task5","taskId":"Exec-0","status":"Succeeded"}}"#),
+        "{log}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn verify_reports_container_output_and_failures() {
+    if engine("DOCKER_HOST").await.is_none() {
+        return;
+    }
+    let _turn = take_turn().await;
+    let dir = project("verify-succeed");
+    let mut args = vec![
+        "verify".to_owned(),
+        "--env-file".into(),
+        "verify.env".into(),
+    ];
+    args.extend(event_log_args(dir.path()));
+    let out = skiff(
+        dir.path(),
+        &args.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
+    assert_success(&out);
+    let log = event_log(dir.path());
+    assert!(log.contains("Hello from Docker!"), "{log}");
+    assert!(log.contains("foo-var"), "{log}");
+    assert!(
+        log.contains(
+            r#""verifyEvent":{"id":"hello-docker","taskId":"Verify-0","status":"Succeeded"}"#
+        ),
+        "{log}"
+    );
+
+    let dir = project("verify-fail");
+    let mut args = vec![
+        "verify".to_owned(),
+        "--env-file".into(),
+        "verify.env".into(),
+    ];
+    args.extend(event_log_args(dir.path()));
+    let out = skiff(
+        dir.path(),
+        &args.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
+    assert_eq!(code(&out), 1);
+    let log = event_log(dir.path());
+    assert!(log.contains("foo-var"), "{log}");
+    assert!(
+        log.contains(r#""verifyEvent":{"id":"failing","taskId":"Verify-0","status":"Failed""#),
+        "{log}"
+    );
+}
