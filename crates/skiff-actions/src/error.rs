@@ -1,5 +1,6 @@
 //! What fails a container of a test or action, and what fails the phase, in Skaffold's words.
 
+use skiff_build::go_quote;
 use skiff_docker::EngineError;
 use skiff_events::{Phase, errors};
 use skiff_proto::enums::StatusCode;
@@ -10,7 +11,9 @@ use skiff_proto::v2::ActionableErr;
 pub enum TaskError {
     /// The program exited with a non-zero code.
     #[error(
-        "{name:?} running container image {image:?} errored during run with status code: {code}"
+        "{} running container image {} errored during run with status code: {code}",
+        go_quote(name),
+        go_quote(image)
     )]
     Exited {
         /// The test or task name.
@@ -21,7 +24,11 @@ pub enum TaskError {
         code: i64,
     },
     /// A verification test ran longer than its `timeout`.
-    #[error("{name:?} running container image {image:?} timed out after : {after}")]
+    #[error(
+        "{} running container image {} timed out after : {after}",
+        go_quote(name),
+        go_quote(image)
+    )]
     TimedOut {
         /// The test name.
         name: String,

@@ -3,49 +3,41 @@
 //! With `failFast` (the default) the first failure stops the others; otherwise every failure
 //! is collected. The action's `timeout` stops whatever still runs.
 
-use std::time::Duration;
-
-use futures_util::StreamExt;
-use futures_util::stream::FuturesUnordered;
-use skiff_build::builder::BuiltImage;
+use skiff_build::go_quote;
 use skiff_config::model::Action;
-use skiff_docker::Engine;
-use skiff_events::{Output, Phase, Subtask};
+use skiff_events::{Phase, Subtask};
 use tokio::sync::watch;
 use tokio::time::Instant;
 
 use crate::error::{ActionError, TaskError};
-use crate::image;
-use crate::local::{LocalContainer, LocalRunOptions, base_name};
+use crate::local::{LocalContainer, LocalRun, base_name};
 use crate::network::with_network;
-use crate::phase::{as_task, run_reported, write_tags};
+use crate::phase::{as_task, run_all, time_limit, write_tags};
 
-/// Runs the custom action `name`, one of `actions` (of every config), with the images of
-/// `builds`.
+/// Runs the custom action `name`, one of `actions` (of every config).
 pub async fn exec(
     actions: &[&Action],
     name: &str,
-    builds: &[BuiltImage],
-    engine: &Engine,
-    opts: &LocalRunOptions,
-    output: &Output,
+    local: &LocalRun<'_>,
 ) -> Result<(), ActionError> {
     let action = actions.iter().copied().find(|a| a.name == name);
     if let Some(action) = action {
         let images = action.containers.iter().map(|c| c.image.as_str());
-        write_tags(output, Phase::Exec, "execution", images, builds);
+        write_tags(local, Phase::Exec, "execution", images);
     }
     let description = format!("Executing custom action {name}");
-    as_task(output, Phase::Exec, &description, async {
+    as_task(local.output, Phase::Exec, &description, async {
         let action = action.ok_or_else(|| ActionError::ActionNotFound(name.to_owned()))?;
         if action.execution_mode.kubernetes_cluster.is_some() {
             return Err(ActionError::KubernetesCluster {
-                what: format!("custom action {name:?}"),
+                what: format!("custom action {}", go_quote(name)),
             });
         }
-        output.phase(Phase::Exec, &format!("Starting execution for {name}\n"));
-        with_network(engine, opts, |network| async move {
-            run_action(action, builds, engine, &network, opts, output).await
+        local
+            .output
+            .phase(Phase::Exec, &format!("Starting execution for {name}\n"));
+        with_network(local, |network| async move {
+            run_action(action, local, &network).await
         })
         .await
     })
@@ -55,62 +47,36 @@ pub async fn exec(
 /// Prepares every container's image, then runs them all at once and waits for all of them.
 async fn run_action(
     action: &Action,
-    builds: &[BuiltImage],
-    engine: &Engine,
+    local: &LocalRun<'_>,
     network: &str,
-    opts: &LocalRunOptions,
-    output: &Output,
 ) -> Result<(), ActionError> {
-    let use_local = action
-        .execution_mode
-        .local
-        .as_ref()
-        .is_some_and(|l| l.use_local_images);
+    let mode = action.execution_mode.local.as_ref();
     let mut containers = Vec::with_capacity(action.containers.len());
     for container in &action.containers {
-        let image = image::prepare(engine, &container.image, builds, use_local)
-            .await
-            .map_err(ActionError::Image)?;
         let name = base_name(&container.name);
-        containers.push(LocalContainer::new(
-            &container.name,
-            name,
-            container,
-            image,
-            network,
-            opts,
-        ));
+        containers.push(
+            LocalContainer::prepare(&container.name, name, container, mode, network, local).await?,
+        );
     }
 
     let fail_fast = action.fail_fast.unwrap_or(true);
-    let deadline = action
-        .timeout
-        .and_then(|t| u64::try_from(t).ok())
-        .filter(|t| *t > 0)
-        .map(|t| Instant::now() + Duration::from_secs(t));
+    let deadline = time_limit(action.timeout).map(|limit| Instant::now() + limit);
     let (cancel, canceled) = watch::channel(false);
-    let mut running: FuturesUnordered<_> = containers
+    let stoppable = containers
         .iter()
-        .map(|container| {
-            run_reported(
-                container,
-                Subtask::Exec,
-                engine,
-                stopped(deadline, canceled.clone()),
-                output,
-                TaskError::to_string,
-            )
-        })
-        .collect();
-    let mut failures = Vec::new();
-    while let Some(result) = running.next().await {
-        if let Err(e) = result {
+        .map(|container| (container, stopped(deadline, canceled.clone())));
+    let mut failures = run_all(
+        stoppable,
+        Subtask::Exec,
+        local,
+        TaskError::to_string,
+        || {
             if fail_fast {
                 cancel.send_replace(true);
             }
-            failures.push(e);
-        }
-    }
+        },
+    )
+    .await;
     if failures.is_empty() {
         Ok(())
     } else if fail_fast {

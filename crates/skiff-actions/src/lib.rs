@@ -11,4 +11,4 @@ mod phase;
 pub mod verify;
 
 pub use error::{ActionError, TaskError};
-pub use local::LocalRunOptions;
+pub use local::{LocalRun, LocalRunOptions};

@@ -4,13 +4,15 @@
 use std::future::Future;
 
 use futures_util::FutureExt;
-use skiff_config::model::VerifyContainer;
+use skiff_build::builder::BuiltImage;
+use skiff_config::model::{LocalVerifier, VerifyContainer};
 use skiff_deploy::docker::RUN_ID_LABEL;
 use skiff_docker::{ContainerSpec, Engine, EngineError, LogLine, RunUntil};
 use skiff_events::{Output, Phase};
 use skiff_proto::v2::ApplicationLogEvent;
 
-use crate::error::TaskError;
+use crate::error::{ActionError, TaskError};
+use crate::image;
 
 /// How containers run on the local engine, from the command line.
 #[derive(Debug, Clone, Default)]
@@ -22,6 +24,20 @@ pub struct LocalRunOptions {
     pub env: Vec<(String, String)>,
     /// `--docker-network`: the network every container joins instead of the run's own.
     pub network: Option<String>,
+}
+
+/// What every container of one verify or exec run uses: the engine it runs on, the images built
+/// before it, the command line's options and where its output and events go.
+#[derive(Debug, Clone, Copy)]
+pub struct LocalRun<'a> {
+    /// The engine the containers run on.
+    pub engine: &'a Engine,
+    /// The images built before: a container whose image names one of them runs it as built.
+    pub builds: &'a [BuiltImage],
+    /// The run id, `--env-file` variables and `--docker-network`.
+    pub opts: &'a LocalRunOptions,
+    /// Where the output and the events go.
+    pub output: &'a Output,
 }
 
 /// A container ready to run: its image is on the engine.
@@ -36,9 +52,32 @@ pub(crate) struct LocalContainer {
 }
 
 impl LocalContainer {
+    /// `container` of test or task `id`, named `name` (or a free variant of it) on `network`,
+    /// once its image is on the engine (see [`image::prepare`]; `useLocalImages` of the test's
+    /// or action's `executionMode.local` lets a local copy stand).
+    pub async fn prepare(
+        id: &str,
+        name: String,
+        container: &VerifyContainer,
+        mode: Option<&LocalVerifier>,
+        network: &str,
+        local: &LocalRun<'_>,
+    ) -> Result<Self, ActionError> {
+        let use_local_images = mode.is_some_and(|m| m.use_local_images);
+        let image = image::prepare(
+            local.engine,
+            &container.image,
+            local.builds,
+            use_local_images,
+        )
+        .await
+        .map_err(ActionError::Image)?;
+        Ok(Self::new(id, name, container, image, network, local.opts))
+    }
+
     /// `container` of test or task `id`, to run as image `image` on `network` and named `name`
     /// (or a free variant of it).
-    pub fn new(
+    fn new(
         id: &str,
         name: String,
         container: &VerifyContainer,
@@ -77,11 +116,11 @@ impl LocalContainer {
     /// each line it prints as output of `phase`. The container is removed in every case.
     pub async fn run(
         &self,
-        engine: &Engine,
         phase: Phase,
         stop: impl Future<Output = TaskError>,
-        output: &Output,
+        local: &LocalRun<'_>,
     ) -> Result<(), TaskError> {
+        let engine = local.engine;
         let mut stop = std::pin::pin!(stop);
         if let Some(reason) = stop.as_mut().now_or_never() {
             return Err(reason);
@@ -105,7 +144,7 @@ impl LocalContainer {
         }
         let end = engine
             .follow_until(&container, stop, |line| {
-                write_line(output, phase, &self.id, &line)
+                write_line(local.output, phase, &self.id, &line)
             })
             .await
             .map_err(TaskError::Engine)?;
@@ -177,22 +216,30 @@ mod tests {
 
     #[test]
     fn base_names_follow_go_path_base() {
-        assert_eq!(base_name("docker.io/hello-world:latest"), "hello-world");
-        assert_eq!(base_name("alpine:3.15.4"), "alpine");
-        assert_eq!(base_name("task1"), "task1");
-        assert_eq!(base_name("localhost:5000/app:1"), "localhost");
-        assert_eq!(base_name("a/b/"), "b");
-        assert_eq!(base_name(""), ".");
-        assert_eq!(base_name("/"), "/");
+        for (image, name) in [
+            ("docker.io/hello-world:latest", "hello-world"),
+            ("alpine:3.15.4", "alpine"),
+            ("task1", "task1"),
+            ("localhost:5000/app:1", "localhost"),
+            ("a/b/", "b"),
+            ("", "."),
+            ("/", "/"),
+        ] {
+            assert_eq!(base_name(image), name, "{image:?}");
+        }
     }
 
     #[test]
     fn container_names_are_checked_as_the_engine_does() {
-        assert!(valid_container_name("alpine-1"));
-        assert!(valid_container_name("a.b_c-d"));
-        assert!(!valid_container_name(""));
-        assert!(!valid_container_name("-a"));
-        assert!(!valid_container_name("docker.io/hello-world:latest"));
+        for (name, valid) in [
+            ("alpine-1", true),
+            ("a.b_c-d", true),
+            ("", false),
+            ("-a", false),
+            ("docker.io/hello-world:latest", false),
+        ] {
+            assert_eq!(valid_container_name(name), valid, "{name:?}");
+        }
     }
 
     #[test]

@@ -8,21 +8,20 @@ use skiff_deploy::docker::{RUN_ID_LABEL, network_name};
 use skiff_docker::Engine;
 
 use crate::error::ActionError;
-use crate::local::LocalRunOptions;
+use crate::local::{LocalRun, LocalRunOptions};
 
 /// Runs `work` with the name of the run's network, created first when the run owns it and
 /// removed afterwards.
 pub(crate) async fn with_network<T, Fut>(
-    engine: &Engine,
-    opts: &LocalRunOptions,
+    local: &LocalRun<'_>,
     work: impl FnOnce(String) -> Fut,
 ) -> Result<T, ActionError>
 where
     Fut: Future<Output = Result<T, ActionError>>,
 {
-    let network = RunNetwork::prepare(engine, opts).await?;
+    let network = RunNetwork::prepare(local.engine, local.opts).await?;
     let result = work(network.name.clone()).await;
-    network.release(engine).await;
+    network.release(local.engine).await;
     result
 }
 

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use skiff_config::model::Artifact;
-use skiff_proto::enums::{StatusCode, SuggestionCode};
+use skiff_events::errors::Failure;
 
 /// Where a builder writes the output of its tools (build steps, script output). The scheduler
 /// forwards it to the terminal and as `skaffoldLogEvent`s of the artifact's subtask.
@@ -48,33 +48,7 @@ pub struct BuiltImage {
 }
 
 /// A failed build, with what Skaffold reports for it.
-#[derive(Debug, thiserror::Error)]
-#[error("{message}")]
-pub struct BuildError {
-    /// Skaffold's status code for the failure.
-    pub code: StatusCode,
-    /// What went wrong, with the tool's own message.
-    pub message: String,
-    /// What the user can do about it, if anything specific.
-    pub suggestion: Option<(SuggestionCode, String)>,
-}
-
-impl BuildError {
-    /// An error with a code and no specific suggestion.
-    pub fn new(code: StatusCode, message: impl Into<String>) -> Self {
-        Self {
-            code,
-            message: message.into(),
-            suggestion: None,
-        }
-    }
-
-    /// Adds a suggestion.
-    pub fn suggest(mut self, code: SuggestionCode, action: impl Into<String>) -> Self {
-        self.suggestion = Some((code, action.into()));
-        self
-    }
-}
+pub type BuildError = Failure;
 
 /// Builds artifacts of one kind.
 #[async_trait::async_trait]

@@ -32,6 +32,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use skiff_config::model::HostHook;
+use skiff_events::duration::go_duration;
 use skiff_proto::enums::StatusCode;
 
 use crate::builder::{BuildError, BuildOutput};
@@ -226,7 +227,7 @@ pub enum HookError {
         tail: Vec<String>,
     },
     /// The command ran longer than allowed and was killed.
-    #[error("timed out after {}{}", process::format_duration(*after), process::tail_message(tail))]
+    #[error("timed out after {}{}", go_duration(*after), process::tail_message(tail))]
     TimedOut {
         /// The limit.
         after: Duration,

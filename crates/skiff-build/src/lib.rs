@@ -12,3 +12,5 @@ pub mod hooks;
 pub mod scheduler;
 pub mod sources;
 pub mod tag;
+
+pub use dockerfile::gopath::go_quote;

@@ -60,13 +60,8 @@ pub struct ScheduleError {
 impl ScheduleError {
     /// The error as it appears in events.
     pub fn actionable(&self) -> ActionableErr {
-        build_actionable(&self.error)
+        self.error.actionable()
     }
-}
-
-/// An `ActionableErr` for a build error.
-pub fn build_actionable(error: &BuildError) -> ActionableErr {
-    errors::actionable(error.code, error.message.clone(), error.suggestion.clone())
 }
 
 /// Tool output (a builder's, the cache's, a hook's) written as Build output of one subtask: an
@@ -268,7 +263,7 @@ async fn build_one(
         &job.workspace,
         schedule.hook_env.clone(),
     );
-    let result = async {
+    let result: Result<BuiltImage, BuildError> = async {
         run_build_hooks(
             HookPhase::Before,
             &job.artifact.hooks.before,
@@ -289,7 +284,7 @@ async fn build_one(
     .await;
     let (status, err) = match &result {
         Ok(_) => (Status::Succeeded, None),
-        Err(e) => (Status::Failed, Some(build_actionable(e))),
+        Err(e) => (Status::Failed, Some(e.actionable())),
     };
     hub.build_subtask(
         image,

@@ -2,16 +2,18 @@
 //! environment (`scripts/test-env`): a two-artifact project where `app` requires `base`.
 
 use std::fs;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use skiff_build::builder::Builder;
 use skiff_build::docker::DockerBuilder;
 use skiff_build::scheduler::{Job, Schedule, build_all};
 use skiff_config::defaults::{self, DefaultsOptions};
-use skiff_events::{Hub, HubLimits, InitialState, Output, Stream};
+use skiff_events::{Hub, Stream};
 use skiff_proto::enums::StatusCode;
 use skiff_proto::v2::event::EventType;
-use skiff_testenv::{base_image, engine, registry, unique};
+use skiff_testenv::{
+    assert_contains, base_image, engine, recorded_events, recorded_output, registry, unique,
+};
 
 struct Project {
     dir: tempfile::TempDir,
@@ -67,25 +69,11 @@ fn jobs(project: &Project, builder: Arc<dyn Builder>, tag: &str) -> Vec<Job> {
         .collect()
 }
 
-fn hub() -> (Hub, Output, Arc<Mutex<String>>) {
-    let hub = Hub::new(&InitialState::default(), HubLimits::default());
-    let printed = Arc::new(Mutex::new(String::new()));
-    let sink = Arc::clone(&printed);
-    let output = Output::new(
-        hub.clone(),
-        Arc::new(move |t: &str| sink.lock().unwrap().push_str(t)),
-    );
-    (hub, output, printed)
-}
-
 fn build_events(hub: &Hub) -> Vec<(String, String)> {
-    hub.history(Stream::Events)
-        .iter()
-        .filter_map(|e| match &e.event_type {
-            Some(EventType::BuildSubtaskEvent(b)) => Some((b.artifact.clone(), b.status.clone())),
-            _ => None,
-        })
-        .collect()
+    recorded_events(hub, Stream::Events, |e| match e {
+        EventType::BuildSubtaskEvent(b) => Some((b.artifact.clone(), b.status.clone())),
+        _ => None,
+    })
 }
 
 #[tokio::test]
@@ -96,15 +84,20 @@ async fn required_artifacts_build_first_and_push() {
     let project = project(&format!("FROM {}\nCOPY . /base\n", base_image()));
     let builder: Arc<dyn Builder> = Arc::new(DockerBuilder::new(engine.clone()));
     let tag = unique("t");
-    let (hub, output, printed) = hub();
+    let (output, printed) = recorded_output();
     let schedule = Schedule {
         push: true,
         concurrency: 1,
         ..Default::default()
     };
-    let built = build_all(&jobs(&project, builder, &tag), &schedule, &hub, &output)
-        .await
-        .unwrap();
+    let built = build_all(
+        &jobs(&project, builder, &tag),
+        &schedule,
+        output.hub(),
+        &output,
+    )
+    .await
+    .unwrap();
 
     assert_eq!(built[0].image_name, "skiff-test-app");
     assert_eq!(built[1].image_name, "skiff-test-base");
@@ -121,7 +114,7 @@ async fn required_artifacts_build_first_and_push() {
     }
     // base was built before app, each InProgress then Succeeded.
     assert_eq!(
-        build_events(&hub),
+        build_events(output.hub()),
         [
             ("skiff-test-base", "InProgress"),
             ("skiff-test-base", "Succeeded"),
@@ -130,11 +123,7 @@ async fn required_artifacts_build_first_and_push() {
         ]
         .map(|(a, s)| (a.to_owned(), s.to_owned()))
     );
-    let printed = printed.lock().unwrap().clone();
-    assert!(
-        printed.contains("Building [skiff-test-base]...\n"),
-        "{printed}"
-    );
+    assert_contains(&printed.text(), "Building [skiff-test-base]...\n");
 
     // The app image saw the templated build arg and the base's files, but not the ignored one.
     let app_local = format!("{}/skiff-test-app:{tag}", registry());
@@ -170,12 +159,12 @@ async fn a_local_build_is_tagged_with_its_image_id() {
     };
     let project = project(&format!("FROM {}\n", base_image()));
     let builder: Arc<dyn Builder> = Arc::new(DockerBuilder::new(engine.clone()));
-    let (hub, output, _) = hub();
+    let (output, _) = recorded_output();
     let jobs: Vec<Job> = jobs(&project, builder, &unique("t"))
         .into_iter()
         .filter(|j| j.artifact.image == "skiff-test-base")
         .collect();
-    let built = build_all(&jobs, &Schedule::default(), &hub, &output)
+    let built = build_all(&jobs, &Schedule::default(), output.hub(), &output)
         .await
         .unwrap();
     let reference = &built[0].reference;
@@ -191,11 +180,11 @@ async fn a_failing_build_cancels_the_rest_and_reports_the_dockerfile_error() {
     };
     let project = project(&format!("FROM {}\nRUN exit 7\n", base_image()));
     let builder: Arc<dyn Builder> = Arc::new(DockerBuilder::new(engine));
-    let (hub, output, _) = hub();
+    let (output, _) = recorded_output();
     let err = build_all(
         &jobs(&project, builder, &unique("t")),
         &Schedule::default(),
-        &hub,
+        output.hub(),
         &output,
     )
     .await
@@ -204,7 +193,7 @@ async fn a_failing_build_cancels_the_rest_and_reports_the_dockerfile_error() {
     assert_eq!(err.error.code, StatusCode::BuildUserError);
     assert!(err.error.message.contains('7'), "{}", err.error.message);
     assert_eq!(
-        build_events(&hub),
+        build_events(output.hub()),
         [
             ("skiff-test-base", "InProgress"),
             ("skiff-test-base", "Failed"),

@@ -2,7 +2,6 @@
 //! ports, streams their logs and removes what it deployed.
 
 pub mod docker;
-pub mod duration;
 pub mod error;
 
 pub use error::DeployError;

@@ -3,17 +3,18 @@
 //! without a lost or repeated line, the tail, colours, `none` prefixes, muting and stopping.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use futures_util::TryStreamExt;
 use skiff_deploy::docker::logs::{LogPrefix, LogSettings, LogStreamer};
 use skiff_deploy::docker::{IMAGE_LABEL, RUN_ID_LABEL};
 use skiff_docker::{ContainerSpec, Engine};
-use skiff_events::{Hub, HubLimits, InitialState, Output, Stream};
+use skiff_events::{Output, Stream};
 use skiff_proto::v2::ApplicationLogEvent;
 use skiff_proto::v2::event::EventType;
-use skiff_testenv::{base_image, engine_host, unique};
+use skiff_testenv::{
+    Printed, Scratch, base_image, engine, on_both_engines, recorded_events, recorded_output, unique,
+};
 
 /// How long a test waits for lines it expects.
 const PATIENCE: Duration = Duration::from_secs(10);
@@ -31,20 +32,20 @@ fn counting(tag: &str) -> String {
 /// A run: containers labelled with its id, removed when the test ends (even by a panic).
 struct Run {
     engine: Engine,
-    host: String,
     run_id: String,
+    _scratch: Scratch,
 }
 
 impl Run {
     async fn new(host_var: &str) -> Option<Run> {
-        let host = engine_host(host_var)?;
-        let engine = Engine::connect(Some(&host))
-            .await
-            .expect("the test engine answers");
+        let engine = engine(host_var).await?;
+        let run_id = unique("skiff-logs");
+        let mut scratch = Scratch::new(&engine);
+        scratch.label(format!("{RUN_ID_LABEL}={run_id}"));
         Some(Run {
             engine,
-            host,
-            run_id: unique("skiff-logs"),
+            run_id,
+            _scratch: scratch,
         })
     }
 
@@ -93,57 +94,23 @@ impl Run {
     }
 }
 
-impl Drop for Run {
-    fn drop(&mut self) {
-        let host = self.host.clone();
-        let label = format!("{RUN_ID_LABEL}={}", self.run_id);
-        let cleanup = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            runtime.block_on(async {
-                let engine = Engine::connect(Some(&host)).await.unwrap();
-                for container in engine.containers_with_label(&label).await.unwrap() {
-                    engine.remove_container(&container.id).await.unwrap();
-                }
-            });
-        });
-        let cleaned = cleanup.join();
-        if !std::thread::panicking() {
-            cleaned.expect("the run's containers are removed");
-        }
-    }
-}
-
 /// What a streamer produced: the hub's application logs and the terminal text.
 struct Seen {
     output: Output,
-    terminal: Arc<Mutex<String>>,
+    printed: Printed,
 }
 
 impl Seen {
     fn new() -> Seen {
-        let hub = Hub::new(&InitialState::default(), HubLimits::default());
-        let terminal = Arc::new(Mutex::new(String::new()));
-        let sink = Arc::clone(&terminal);
-        let output = Output::new(
-            hub,
-            Arc::new(move |text: &str| sink.lock().unwrap().push_str(text)),
-        );
-        Seen { output, terminal }
+        let (output, printed) = recorded_output();
+        Seen { output, printed }
     }
 
     fn events(&self) -> Vec<ApplicationLogEvent> {
-        self.output
-            .hub()
-            .history(Stream::ApplicationLogs)
-            .iter()
-            .filter_map(|event| match &event.event_type {
-                Some(EventType::ApplicationLogEvent(log)) => Some(log.clone()),
-                _ => None,
-            })
-            .collect()
+        recorded_events(self.output.hub(), Stream::ApplicationLogs, |e| match e {
+            EventType::ApplicationLogEvent(log) => Some(log.clone()),
+            _ => None,
+        })
     }
 
     /// The messages of `image`'s containers, in the order they were emitted.
@@ -156,7 +123,7 @@ impl Seen {
     }
 
     fn terminal(&self) -> String {
-        self.terminal.lock().unwrap().clone()
+        self.printed.text()
     }
 
     /// Waits until `done` holds for the messages of `image`; panics with them after
@@ -188,6 +155,11 @@ fn lines(tag: &str, numbers: impl IntoIterator<Item = u32>) -> Vec<String> {
 fn counted_from_one(tag: &str, messages: &[String]) -> bool {
     messages == lines(tag, 1..=u32::try_from(messages.len()).unwrap())
 }
+
+on_both_engines!(
+    a_replaced_container_is_picked_up_at_once,
+    a_restarted_container_continues_without_repeats,
+);
 
 fn plain() -> LogSettings {
     LogSettings {
@@ -284,16 +256,6 @@ async fn a_replaced_container_is_picked_up_at_once(host_var: &str) {
     );
 }
 
-#[tokio::test]
-async fn a_replaced_container_is_picked_up_at_once_on_docker() {
-    a_replaced_container_is_picked_up_at_once("DOCKER_HOST").await;
-}
-
-#[tokio::test]
-async fn a_replaced_container_is_picked_up_at_once_on_podman() {
-    a_replaced_container_is_picked_up_at_once("PODMAN_DOCKER_HOST").await;
-}
-
 async fn a_restarted_container_continues_without_repeats(host_var: &str) {
     let Some(run) = Run::new(host_var).await else {
         return;
@@ -332,16 +294,6 @@ async fn a_restarted_container_continues_without_repeats(host_var: &str) {
             .collect();
         assert!(counted_from_one(&tag, &run_lines), "{run_lines:?}");
     }
-}
-
-#[tokio::test]
-async fn a_restarted_container_continues_without_repeats_on_docker() {
-    a_restarted_container_continues_without_repeats("DOCKER_HOST").await;
-}
-
-#[tokio::test]
-async fn a_restarted_container_continues_without_repeats_on_podman() {
-    a_restarted_container_continues_without_repeats("PODMAN_DOCKER_HOST").await;
 }
 
 #[tokio::test]

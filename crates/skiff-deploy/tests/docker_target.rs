@@ -3,8 +3,6 @@
 //! stability, and removed by a cleanup — also by one of a later run.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use skiff_build::builder::BuiltImage;
@@ -13,12 +11,15 @@ use skiff_deploy::docker::{
     DeployedContainer, DockerSettings, DockerTarget, IMAGE_LABEL, RUN_ID_LABEL,
     StatusCheckSettings, network_name,
 };
-use skiff_docker::{BuildRequest, ContainerSpec, Engine, context_tar};
-use skiff_events::{Hub, HubLimits, InitialState, Output, Stream};
+use skiff_docker::{ContainerSpec, Engine};
+use skiff_events::{Output, Stream};
 use skiff_proto::enums::StatusCode;
 use skiff_proto::v2::event::EventType;
 use skiff_proto::v2::{PortForwardEvent, StatusCheckSubtaskEvent};
-use skiff_testenv::{base_image, engine, unique};
+use skiff_testenv::{
+    Printed, Scratch, assert_contains, base_image, engine, free_port, on_both_engines,
+    recorded_events, recorded_output, unique,
+};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// An image whose container serves `message` over HTTP on port 8080.
@@ -31,99 +32,25 @@ fn web(message: &str) -> String {
 /// A container that stays up doing nothing.
 const IDLE: &str = "CMD [\"sleep\", \"3600\"]";
 
-/// What one test creates on an engine, removed when it is dropped — after a failed assertion
-/// too — by a connection of its own.
-struct Scratch {
-    host: String,
-    run_ids: Vec<String>,
-    containers: Vec<String>,
-    images: Vec<String>,
+/// A new run id whose containers and network `scratch` removes at the end.
+fn run_id(scratch: &mut Scratch) -> String {
+    let run_id = unique("skiff-dt-run");
+    scratch.label(format!("{RUN_ID_LABEL}={run_id}"));
+    scratch.network(network_name(&run_id));
+    run_id
 }
 
-impl Scratch {
-    fn new(engine: &Engine) -> Self {
-        Self {
-            host: engine.host().to_owned(),
-            run_ids: Vec::new(),
-            containers: Vec::new(),
-            images: Vec::new(),
-        }
-    }
-
-    /// A new run id whose containers and network are removed at the end.
-    fn run_id(&mut self) -> String {
-        let run_id = unique("skiff-dt-run");
-        self.run_ids.push(run_id.clone());
-        run_id
-    }
-
-    /// Builds `<name>:1` from the base image with the Dockerfile lines `tail`.
-    async fn image(&mut self, engine: &Engine, name: &str, tail: &str) -> BuiltImage {
-        let dir = tempfile::tempdir().unwrap();
-        let dockerfile = format!("FROM {}\n{tail}\n", base_image());
-        std::fs::write(dir.path().join("Dockerfile"), dockerfile).unwrap();
-        let tar = context_tar(dir.path(), [PathBuf::from("Dockerfile")]).unwrap();
-        let reference = format!("{name}:1");
-        let request = BuildRequest {
-            dockerfile: "Dockerfile".into(),
-            tag: reference.clone(),
-            ..Default::default()
-        };
-        engine.build(tar, &request, |_| {}).await.unwrap();
-        self.images.push(reference.clone());
-        BuiltImage {
-            image_name: name.to_owned(),
-            reference,
-        }
+/// Builds an image named `unique(prefix)` from the base image with the Dockerfile lines `tail`.
+async fn image(scratch: &mut Scratch, prefix: &str, tail: &str) -> BuiltImage {
+    let image_name = unique(prefix);
+    let reference = scratch.image(&image_name, tail).await;
+    BuiltImage {
+        image_name,
+        reference,
     }
 }
 
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let host = self.host.clone();
-        let run_ids = std::mem::take(&mut self.run_ids);
-        let containers = std::mem::take(&mut self.containers);
-        let images = std::mem::take(&mut self.images);
-        let removal = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            runtime.block_on(async move {
-                let engine = Engine::connect(Some(&host)).await.unwrap();
-                let mut ids = containers;
-                for run_id in &run_ids {
-                    let label = format!("{RUN_ID_LABEL}={run_id}");
-                    let labelled = engine.containers_with_label(&label).await.unwrap();
-                    ids.extend(labelled.into_iter().map(|c| c.id));
-                }
-                for id in ids {
-                    engine.remove_container(&id).await.unwrap();
-                }
-                for run_id in &run_ids {
-                    engine.remove_network(&network_name(run_id)).await.unwrap();
-                }
-                for image in images {
-                    engine.remove_image(&image).await.unwrap();
-                }
-            });
-        });
-        removal.join().unwrap();
-    }
-}
-
-/// An output recording what is written, and the hub behind it.
-fn output() -> (Output, Arc<Mutex<String>>) {
-    let hub = Hub::new(&InitialState::default(), HubLimits::default());
-    let text = Arc::new(Mutex::new(String::new()));
-    let sink = Arc::clone(&text);
-    let output = Output::new(
-        hub,
-        Arc::new(move |t: &str| sink.lock().unwrap().push_str(t)),
-    );
-    (output, text)
-}
-
+/// The settings of a run deploying `images`, with a 30 s status check.
 fn settings(run_id: &str, images: &[&BuiltImage]) -> DockerSettings {
     DockerSettings {
         run_id: run_id.to_owned(),
@@ -133,6 +60,25 @@ fn settings(run_id: &str, images: &[&BuiltImage]) -> DockerSettings {
         }),
         ..Default::default()
     }
+}
+
+/// A target with `settings` on `engine`, and an output recording what it writes.
+fn target(engine: &Engine, settings: DockerSettings) -> (DockerTarget, Output, Printed) {
+    let target = DockerTarget::new(engine.clone(), settings).unwrap();
+    let (output, printed) = recorded_output();
+    (target, output, printed)
+}
+
+/// Deploys `image` alone with `target`, which must succeed.
+async fn deploy(
+    target: &DockerTarget,
+    output: &Output,
+    image: &BuiltImage,
+) -> Vec<DeployedContainer> {
+    target
+        .deploy(std::slice::from_ref(image), output)
+        .await
+        .unwrap()
 }
 
 /// A `portForward` entry for container port 8080 of `image` on `local_port`.
@@ -145,12 +91,6 @@ fn forward(image: &str, local_port: u16) -> PortForwardResource {
         local_port: i32::from(local_port),
         ..Default::default()
     }
-}
-
-/// A port nothing listens on right now.
-fn free_port() -> u16 {
-    let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    probe.local_addr().unwrap().port()
 }
 
 /// The body of `GET /` on `127.0.0.1:port`, retried for a few seconds while nothing answers.
@@ -173,48 +113,48 @@ async fn http_get(port: u16) -> String {
     }
 }
 
-fn events<T>(output: &Output, pick: impl Fn(&EventType) -> Option<T>) -> Vec<T> {
-    output
-        .hub()
-        .history(Stream::Events)
-        .iter()
-        .filter_map(|e| e.event_type.as_ref().and_then(&pick))
-        .collect()
-}
-
 fn port_events(output: &Output) -> Vec<PortForwardEvent> {
-    events(output, |e| match e {
+    recorded_events(output.hub(), Stream::Events, |e| match e {
         EventType::PortEvent(p) => Some(p.clone()),
         _ => None,
     })
 }
 
 fn status_events(output: &Output) -> Vec<StatusCheckSubtaskEvent> {
-    events(output, |e| match e {
+    recorded_events(output.hub(), Stream::Events, |e| match e {
         EventType::StatusCheckSubtaskEvent(s) => Some(s.clone()),
         _ => None,
     })
 }
 
+/// Whether the container `id` exists.
 async fn exists(engine: &Engine, id: &str) -> bool {
     engine.inspect_container(id).await.unwrap().is_some()
 }
+
+/// Whether the network of run `run_id` exists.
+async fn has_network(engine: &Engine, run_id: &str) -> bool {
+    engine.network_exists(&network_name(run_id)).await.unwrap()
+}
+
+on_both_engines!(
+    two_images_are_deployed_reachable_and_removed,
+    a_taken_name_gets_a_counter,
+    a_container_that_exits_fails_the_status_check_with_its_code_and_logs,
+    a_later_run_removes_what_an_earlier_one_left,
+);
 
 async fn two_images_are_deployed_reachable_and_removed(host_var: &str) {
     let Some(engine) = engine(host_var).await else {
         return;
     };
     let mut scratch = Scratch::new(&engine);
-    let run_id = scratch.run_id();
-    let web_a = scratch
-        .image(&engine, &unique("skiff-dt-a"), &web("hello-from-a"))
-        .await;
-    let web_b = scratch
-        .image(&engine, &unique("skiff-dt-b"), &web("hello-from-b"))
-        .await;
+    let run_id = run_id(&mut scratch);
+    let web_a = image(&mut scratch, "skiff-dt-a", &web("hello-from-a")).await;
+    let web_b = image(&mut scratch, "skiff-dt-b", &web("hello-from-b")).await;
     let (port_a, port_b) = (free_port(), free_port());
-    let target = DockerTarget::new(
-        engine.clone(),
+    let (target, output, printed) = target(
+        &engine,
         DockerSettings {
             port_forward: vec![
                 forward(&web_a.image_name, port_a),
@@ -223,9 +163,7 @@ async fn two_images_are_deployed_reachable_and_removed(host_var: &str) {
             labels: BTreeMap::from([("team".to_owned(), "blue".to_owned())]),
             ..settings(&run_id, &[&web_a, &web_b])
         },
-    )
-    .unwrap();
-    let (output, text) = output();
+    );
 
     let deployed = target
         .deploy(&[web_a.clone(), web_b.clone()], &output)
@@ -236,8 +174,8 @@ async fn two_images_are_deployed_reachable_and_removed(host_var: &str) {
     assert_eq!(deployed.len(), 2);
     assert_eq!(deployed[0].name, web_a.image_name);
     assert_eq!(deployed[1].name, web_b.image_name);
-    assert!(http_get(port_a).await.contains("hello-from-a"));
-    assert!(http_get(port_b).await.contains("hello-from-b"));
+    assert_contains(&http_get(port_a).await, "hello-from-a");
+    assert_contains(&http_get(port_b).await, "hello-from-b");
 
     let forwards = port_events(&output);
     assert_eq!(forwards.len(), 2, "{forwards:?}");
@@ -263,20 +201,17 @@ async fn two_images_are_deployed_reachable_and_removed(host_var: &str) {
     assert!(succeeded.contains(&format!("container/{}", web_a.image_name)));
     assert!(statuses.iter().all(|s| s.task_id == "Deploy-0"));
 
-    let printed = text.lock().unwrap().clone();
-    assert!(
-        printed.contains(&format!(
+    let printed = printed.text();
+    assert_contains(
+        &printed,
+        &format!(
             "[{}] Forwarding container port 8080 -> local port http://127.0.0.1:{port_a}\n",
             web_a.image_name
-        )),
-        "{printed}"
+        ),
     );
-    assert!(printed.contains("Waiting for deployments to stabilize...\n"));
-    assert!(
-        printed.contains("[1/2 deployment(s) still pending]\n"),
-        "{printed}"
-    );
-    assert!(printed.contains("Deployments stabilized in "), "{printed}");
+    assert_contains(&printed, "Waiting for deployments to stabilize...\n");
+    assert_contains(&printed, "[1/2 deployment(s) still pending]\n");
+    assert_contains(&printed, "Deployments stabilized in ");
 
     let inspected = engine
         .client()
@@ -303,20 +238,10 @@ async fn two_images_are_deployed_reachable_and_removed(host_var: &str) {
             container.name
         );
     }
-    assert!(!engine.network_exists(&network_name(&run_id)).await.unwrap());
+    assert!(!has_network(&engine, &run_id).await);
     assert!(target.containers().is_empty());
     // A second cleanup finds nothing and is not an error.
     target.cleanup(&output, false).await.unwrap();
-}
-
-#[tokio::test]
-async fn two_images_are_deployed_reachable_and_removed_on_dockerd() {
-    two_images_are_deployed_reachable_and_removed("DOCKER_HOST").await;
-}
-
-#[tokio::test]
-async fn two_images_are_deployed_reachable_and_removed_on_podman() {
-    two_images_are_deployed_reachable_and_removed("PODMAN_DOCKER_HOST").await;
 }
 
 #[tokio::test]
@@ -325,29 +250,19 @@ async fn a_redeploy_replaces_the_container_under_the_same_name_and_port() {
         return;
     };
     let mut scratch = Scratch::new(&engine);
-    let run_id = scratch.run_id();
-    let app = scratch
-        .image(&engine, &unique("skiff-dt-redeploy"), &web("first"))
-        .await;
+    let run_id = run_id(&mut scratch);
+    let app = image(&mut scratch, "skiff-dt-redeploy", &web("first")).await;
     let port = free_port();
-    let target = DockerTarget::new(
-        engine.clone(),
+    let (target, output, _) = target(
+        &engine,
         DockerSettings {
             port_forward: vec![forward(&app.image_name, port)],
             ..settings(&run_id, &[&app])
         },
-    )
-    .unwrap();
-    let (output, _) = output();
+    );
 
-    let first = target
-        .deploy(std::slice::from_ref(&app), &output)
-        .await
-        .unwrap();
-    let second = target
-        .deploy(std::slice::from_ref(&app), &output)
-        .await
-        .unwrap();
+    let first = deploy(&target, &output, &app).await;
+    let second = deploy(&target, &output, &app).await;
 
     assert!(
         !exists(&engine, &first[0].id).await,
@@ -359,7 +274,7 @@ async fn a_redeploy_replaces_the_container_under_the_same_name_and_port() {
     assert_eq!(second[0].ports[0].local_port, port);
     assert_eq!(target.containers(), second);
     target.status_check(&second, &output).await.unwrap();
-    assert!(http_get(port).await.contains("first"));
+    assert_contains(&http_get(port).await, "first");
     target.cleanup(&output, false).await.unwrap();
 }
 
@@ -368,10 +283,8 @@ async fn a_taken_name_gets_a_counter(host_var: &str) {
         return;
     };
     let mut scratch = Scratch::new(&engine);
-    let run_id = scratch.run_id();
-    let app = scratch
-        .image(&engine, &unique("skiff-dt-taken"), IDLE)
-        .await;
+    let run_id = run_id(&mut scratch);
+    let app = image(&mut scratch, "skiff-dt-taken", IDLE).await;
     let squatter = engine
         .create_container(&ContainerSpec {
             image: base_image(),
@@ -381,14 +294,10 @@ async fn a_taken_name_gets_a_counter(host_var: &str) {
         })
         .await
         .unwrap();
-    scratch.containers.push(squatter.clone());
-    let target = DockerTarget::new(engine.clone(), settings(&run_id, &[&app])).unwrap();
-    let (output, _) = output();
+    scratch.container(&squatter);
+    let (target, output, _) = target(&engine, settings(&run_id, &[&app]));
 
-    let deployed = target
-        .deploy(std::slice::from_ref(&app), &output)
-        .await
-        .unwrap();
+    let deployed = deploy(&target, &output, &app).await;
 
     assert_eq!(deployed[0].name, format!("{}-1", app.image_name));
     target.cleanup(&output, false).await.unwrap();
@@ -397,36 +306,21 @@ async fn a_taken_name_gets_a_counter(host_var: &str) {
     assert!(exists(&engine, &squatter).await);
 }
 
-#[tokio::test]
-async fn a_taken_name_gets_a_counter_on_dockerd() {
-    a_taken_name_gets_a_counter("DOCKER_HOST").await;
-}
-
-#[tokio::test]
-async fn a_taken_name_gets_a_counter_on_podman() {
-    a_taken_name_gets_a_counter("PODMAN_DOCKER_HOST").await;
-}
-
 async fn a_container_that_exits_fails_the_status_check_with_its_code_and_logs(host_var: &str) {
     let Some(engine) = engine(host_var).await else {
         return;
     };
     let mut scratch = Scratch::new(&engine);
-    let run_id = scratch.run_id();
-    let crash = scratch
-        .image(
-            &engine,
-            &unique("skiff-dt-crash"),
-            "CMD [\"sh\", \"-c\", \"echo starting; echo 'fatal: no config file' >&2; exit 3\"]",
-        )
-        .await;
-    let target = DockerTarget::new(engine.clone(), settings(&run_id, &[&crash])).unwrap();
-    let (output, text) = output();
+    let run_id = run_id(&mut scratch);
+    let crash = image(
+        &mut scratch,
+        "skiff-dt-crash",
+        "CMD [\"sh\", \"-c\", \"echo starting; echo 'fatal: no config file' >&2; exit 3\"]",
+    )
+    .await;
+    let (target, output, printed) = target(&engine, settings(&run_id, &[&crash]));
 
-    let deployed = target
-        .deploy(std::slice::from_ref(&crash), &output)
-        .await
-        .unwrap();
+    let deployed = deploy(&target, &output, &crash).await;
     let err = target.status_check(&deployed, &output).await.unwrap_err();
 
     assert_eq!(
@@ -436,17 +330,11 @@ async fn a_container_that_exits_fails_the_status_check_with_its_code_and_logs(ho
         err.message
     );
     let name = &deployed[0].name;
-    assert!(
-        err.message
-            .contains(&format!("container {name} terminated with exit code 3")),
-        "{}",
-        err.message
+    assert_contains(
+        &err.message,
+        &format!("container {name} terminated with exit code 3"),
     );
-    assert!(
-        err.message.contains("fatal: no config file"),
-        "{}",
-        err.message
-    );
+    assert_contains(&err.message, "fatal: no config file");
     assert!(err.message.starts_with("1/1 deployment(s) failed: "));
     let failed = status_events(&output)
         .into_iter()
@@ -457,32 +345,17 @@ async fn a_container_that_exits_fails_the_status_check_with_its_code_and_logs(ho
         failed.status_code,
         StatusCode::StatuscheckContainerTerminated as i32
     );
-    assert!(
-        failed
-            .actionable_err
-            .unwrap()
-            .message
-            .contains("  > fatal: no config file")
+    assert_contains(
+        &failed.actionable_err.unwrap().message,
+        "  > fatal: no config file",
     );
-    let printed = text.lock().unwrap().clone();
-    assert!(
-        printed.contains(&format!(
+    assert_contains(
+        &printed.text(),
+        &format!(
             " - container/{name} failed. Error: container {name} terminated with exit code 3.\n"
-        )),
-        "{printed}"
+        ),
     );
     target.cleanup(&output, false).await.unwrap();
-}
-
-#[tokio::test]
-async fn a_container_that_exits_fails_the_status_check_with_its_code_and_logs_on_dockerd() {
-    a_container_that_exits_fails_the_status_check_with_its_code_and_logs("DOCKER_HOST").await;
-}
-
-#[tokio::test]
-async fn a_container_that_exits_fails_the_status_check_with_its_code_and_logs_on_podman() {
-    a_container_that_exits_fails_the_status_check_with_its_code_and_logs("PODMAN_DOCKER_HOST")
-        .await;
 }
 
 #[tokio::test]
@@ -491,23 +364,16 @@ async fn a_container_that_completes_counts_as_stable() {
         return;
     };
     let mut scratch = Scratch::new(&engine);
-    let run_id = scratch.run_id();
-    let job = scratch
-        .image(&engine, &unique("skiff-dt-job"), "CMD [\"echo\", \"done\"]")
-        .await;
-    let target = DockerTarget::new(engine.clone(), settings(&run_id, &[&job])).unwrap();
-    let (output, text) = output();
+    let run_id = run_id(&mut scratch);
+    let job = image(&mut scratch, "skiff-dt-job", "CMD [\"echo\", \"done\"]").await;
+    let (target, output, printed) = target(&engine, settings(&run_id, &[&job]));
 
-    let deployed = target
-        .deploy(std::slice::from_ref(&job), &output)
-        .await
-        .unwrap();
+    let deployed = deploy(&target, &output, &job).await;
     target.status_check(&deployed, &output).await.unwrap();
 
-    let printed = text.lock().unwrap().clone();
-    assert!(
-        printed.contains(&format!(" - container/{} is ready.\n", deployed[0].name)),
-        "{printed}"
+    assert_contains(
+        &printed.text(),
+        &format!(" - container/{} is ready.\n", deployed[0].name),
     );
     target.cleanup(&output, false).await.unwrap();
 }
@@ -518,21 +384,16 @@ async fn an_unhealthy_container_fails_the_status_check() {
         return;
     };
     let mut scratch = Scratch::new(&engine);
-    let run_id = scratch.run_id();
-    let sick = scratch
-        .image(
-            &engine,
-            &unique("skiff-dt-sick"),
-            &format!("HEALTHCHECK --interval=100ms --timeout=1s --retries=1 CMD false\n{IDLE}"),
-        )
-        .await;
-    let target = DockerTarget::new(engine.clone(), settings(&run_id, &[&sick])).unwrap();
-    let (output, _) = output();
+    let run_id = run_id(&mut scratch);
+    let sick = image(
+        &mut scratch,
+        "skiff-dt-sick",
+        &format!("HEALTHCHECK --interval=100ms --timeout=1s --retries=1 CMD false\n{IDLE}"),
+    )
+    .await;
+    let (target, output, _) = target(&engine, settings(&run_id, &[&sick]));
 
-    let deployed = target
-        .deploy(std::slice::from_ref(&sick), &output)
-        .await
-        .unwrap();
+    let deployed = deploy(&target, &output, &sick).await;
     let err = target.status_check(&deployed, &output).await.unwrap_err();
 
     assert_eq!(
@@ -541,7 +402,7 @@ async fn an_unhealthy_container_fails_the_status_check() {
         "{}",
         err.message
     );
-    assert!(err.message.contains("is unhealthy"), "{}", err.message);
+    assert_contains(&err.message, "is unhealthy");
     target.cleanup(&output, false).await.unwrap();
 }
 
@@ -551,31 +412,25 @@ async fn a_container_not_stable_by_the_deadline_fails_the_status_check() {
         return;
     };
     let mut scratch = Scratch::new(&engine);
-    let run_id = scratch.run_id();
+    let run_id = run_id(&mut scratch);
     // Its first health check runs after an hour: it stays `starting`.
-    let slow = scratch
-        .image(
-            &engine,
-            &unique("skiff-dt-slow"),
-            &format!("HEALTHCHECK --interval=1h CMD true\n{IDLE}"),
-        )
-        .await;
-    let target = DockerTarget::new(
-        engine.clone(),
+    let slow = image(
+        &mut scratch,
+        "skiff-dt-slow",
+        &format!("HEALTHCHECK --interval=1h CMD true\n{IDLE}"),
+    )
+    .await;
+    let (target, output, _) = target(
+        &engine,
         DockerSettings {
             status_check: Some(StatusCheckSettings {
                 deadline: Duration::from_secs(1),
             }),
             ..settings(&run_id, &[&slow])
         },
-    )
-    .unwrap();
-    let (output, _) = output();
+    );
 
-    let deployed = target
-        .deploy(std::slice::from_ref(&slow), &output)
-        .await
-        .unwrap();
+    let deployed = deploy(&target, &output, &slow).await;
     let err = target.status_check(&deployed, &output).await.unwrap_err();
 
     assert_eq!(err.code, StatusCode::StatuscheckDeadlineExceeded);
@@ -593,45 +448,33 @@ async fn a_taken_host_port_moves_to_a_free_one() {
         return;
     };
     let mut scratch = Scratch::new(&engine);
-    let run_id = scratch.run_id();
-    let app = scratch
-        .image(&engine, &unique("skiff-dt-port"), &web("moved"))
-        .await;
+    let run_id = run_id(&mut scratch);
+    let app = image(&mut scratch, "skiff-dt-port", &web("moved")).await;
     let holder = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let taken = holder.local_addr().unwrap().port();
-    let target = DockerTarget::new(
-        engine.clone(),
+    let (target, output, _) = target(
+        &engine,
         DockerSettings {
             port_forward: vec![forward(&app.image_name, taken)],
             ..settings(&run_id, &[&app])
         },
-    )
-    .unwrap();
-    let (output, _) = output();
+    );
 
-    let deployed = target
-        .deploy(std::slice::from_ref(&app), &output)
-        .await
-        .unwrap();
+    let deployed = deploy(&target, &output, &app).await;
     target.status_check(&deployed, &output).await.unwrap();
 
     let chosen = deployed[0].ports[0].local_port;
     assert_ne!(chosen, taken);
     assert_eq!(port_events(&output)[0].local_port, i32::from(chosen));
-    assert!(http_get(chosen).await.contains("moved"));
+    assert_contains(&http_get(chosen).await, "moved");
     drop(holder);
     target.cleanup(&output, false).await.unwrap();
 }
 
 /// Deploys `image` with a target of its own and returns what it started.
 async fn deploy_alone(engine: &Engine, run_id: &str, image: &BuiltImage) -> DeployedContainer {
-    let target = DockerTarget::new(engine.clone(), settings(run_id, &[image])).unwrap();
-    let (output, _) = output();
-    let mut deployed = target
-        .deploy(std::slice::from_ref(image), &output)
-        .await
-        .unwrap();
-    deployed.remove(0)
+    let (target, output, _) = target(engine, settings(run_id, &[image]));
+    deploy(&target, &output, image).await.remove(0)
 }
 
 async fn a_later_run_removes_what_an_earlier_one_left(host_var: &str) {
@@ -639,41 +482,20 @@ async fn a_later_run_removes_what_an_earlier_one_left(host_var: &str) {
         return;
     };
     let mut scratch = Scratch::new(&engine);
-    let (first_run, second_run) = (scratch.run_id(), scratch.run_id());
-    let app = scratch.image(&engine, &unique("skiff-dt-left"), IDLE).await;
+    let (first_run, second_run) = (run_id(&mut scratch), run_id(&mut scratch));
+    let app = image(&mut scratch, "skiff-dt-left", IDLE).await;
     let left = deploy_alone(&engine, &first_run, &app).await;
-    assert!(
-        engine
-            .network_exists(&network_name(&first_run))
-            .await
-            .unwrap()
-    );
+    assert!(has_network(&engine, &first_run).await);
 
     // `delete`: a new process, another run id, the same config.
-    let later = DockerTarget::new(engine.clone(), settings(&second_run, &[&app])).unwrap();
-    let (output, _) = output();
+    let (later, output, _) = target(&engine, settings(&second_run, &[&app]));
     later.cleanup(&output, false).await.unwrap();
 
     assert!(
         !exists(&engine, &left.id).await,
         "the earlier run's container is left"
     );
-    assert!(
-        !engine
-            .network_exists(&network_name(&first_run))
-            .await
-            .unwrap()
-    );
-}
-
-#[tokio::test]
-async fn a_later_run_removes_what_an_earlier_one_left_on_dockerd() {
-    a_later_run_removes_what_an_earlier_one_left("DOCKER_HOST").await;
-}
-
-#[tokio::test]
-async fn a_later_run_removes_what_an_earlier_one_left_on_podman() {
-    a_later_run_removes_what_an_earlier_one_left("PODMAN_DOCKER_HOST").await;
+    assert!(!has_network(&engine, &first_run).await);
 }
 
 #[tokio::test]
@@ -682,24 +504,17 @@ async fn a_dry_run_lists_and_removes_nothing() {
         return;
     };
     let mut scratch = Scratch::new(&engine);
-    let (first_run, second_run) = (scratch.run_id(), scratch.run_id());
-    let app = scratch.image(&engine, &unique("skiff-dt-dry"), IDLE).await;
+    let (first_run, second_run) = (run_id(&mut scratch), run_id(&mut scratch));
+    let app = image(&mut scratch, "skiff-dt-dry", IDLE).await;
     let left = deploy_alone(&engine, &first_run, &app).await;
 
-    let later = DockerTarget::new(engine.clone(), settings(&second_run, &[&app])).unwrap();
-    let (output, text) = output();
+    let (later, output, printed) = target(&engine, settings(&second_run, &[&app]));
     later.cleanup(&output, true).await.unwrap();
 
     assert!(exists(&engine, &left.id).await);
-    assert!(
-        engine
-            .network_exists(&network_name(&first_run))
-            .await
-            .unwrap()
-    );
-    let printed = text.lock().unwrap().clone();
+    assert!(has_network(&engine, &first_run).await);
     assert_eq!(
-        printed,
+        printed.text(),
         format!(
             " - container/{}\n - network/{}\n",
             left.name,
@@ -724,16 +539,8 @@ async fn compose_is_refused_naming_the_field_and_the_alternative() {
     )
     .unwrap_err();
     assert_eq!(err.code, StatusCode::InitCreateDeployerError);
-    assert!(
-        err.message.contains("deploy.docker.useCompose"),
-        "{}",
-        err.message
-    );
-    assert!(
-        err.message.contains("deploy.docker.images"),
-        "{}",
-        err.message
-    );
+    assert_contains(&err.message, "deploy.docker.useCompose");
+    assert_contains(&err.message, "deploy.docker.images");
 }
 
 #[tokio::test]
@@ -742,15 +549,10 @@ async fn images_not_listed_are_skipped() {
         return;
     };
     let mut scratch = Scratch::new(&engine);
-    let run_id = scratch.run_id();
-    let listed = scratch
-        .image(&engine, &unique("skiff-dt-listed"), IDLE)
-        .await;
-    let other = scratch
-        .image(&engine, &unique("skiff-dt-other"), IDLE)
-        .await;
-    let target = DockerTarget::new(engine.clone(), settings(&run_id, &[&listed])).unwrap();
-    let (output, _) = output();
+    let run_id = run_id(&mut scratch);
+    let listed = image(&mut scratch, "skiff-dt-listed", IDLE).await;
+    let other = image(&mut scratch, "skiff-dt-other", IDLE).await;
+    let (target, output, _) = target(&engine, settings(&run_id, &[&listed]));
 
     let deployed = target
         .deploy(&[other, listed.clone()], &output)
@@ -777,44 +579,31 @@ async fn an_address_of_no_local_interface_fails_the_deploy_cleanly() {
         return;
     };
     let mut scratch = Scratch::new(&engine);
-    let run_id = scratch.run_id();
-    let app = scratch
-        .image(&engine, &unique("skiff-dt-noaddr"), &web("never"))
-        .await;
+    let run_id = run_id(&mut scratch);
+    let app = image(&mut scratch, "skiff-dt-noaddr", &web("never")).await;
     // TEST-NET-1: documentation addresses no interface of the test machine has.
     let unbindable = PortForwardResource {
         address: "192.0.2.1".into(),
         ..forward(&app.image_name, free_port())
     };
-    let target = DockerTarget::new(
-        engine.clone(),
+    let (target, output, _) = target(
+        &engine,
         DockerSettings {
             port_forward: vec![unbindable],
             ..settings(&run_id, &[&app])
         },
-    )
-    .unwrap();
-    let (output, _) = output();
+    );
 
     let err = target
         .deploy(std::slice::from_ref(&app), &output)
         .await
         .unwrap_err();
 
-    assert!(
-        err.message.contains("no free local port"),
-        "{}",
-        err.message
-    );
-    assert!(err.message.contains("192.0.2.1"), "{}", err.message);
-    assert!(err.message.contains(&app.image_name), "{}", err.message);
+    assert_contains(&err.message, "no free local port");
+    assert_contains(&err.message, "192.0.2.1");
+    assert_contains(&err.message, &app.image_name);
     let label = format!("{RUN_ID_LABEL}={run_id}");
-    assert!(
-        engine
-            .containers_with_label(&label)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    let left = engine.containers_with_label(&label).await.unwrap();
+    assert!(left.is_empty(), "{left:?}");
     assert!(target.containers().is_empty());
 }

@@ -38,14 +38,14 @@ impl EngineError {
     }
 }
 
-/// Whether the client could not read an answer because Podman reported a container as
-/// `stopped`, a state of its own between running and exited that the Engine API does not have.
-/// It passes within moments, so the call is worth repeating.
-pub(crate) fn is_transient_podman_state(error: &bollard::errors::Error) -> bool {
+/// Whether an API error means the object does not exist (HTTP 404).
+pub(crate) fn is_not_found(error: &bollard::errors::Error) -> bool {
     matches!(
         error,
-        bollard::errors::Error::JsonDataError { message, .. }
-            if message.contains("unknown variant `stopped`")
+        bollard::errors::Error::DockerResponseServerError {
+            status_code: 404,
+            ..
+        }
     )
 }
 

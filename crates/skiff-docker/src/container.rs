@@ -11,6 +11,7 @@ use bollard::query_parameters::{
 };
 use futures_util::{Stream, StreamExt};
 
+use crate::classify::is_not_found;
 use crate::engine::Engine;
 use crate::error::EngineError;
 use crate::run_until::RunUntil;
@@ -76,17 +77,6 @@ pub enum RunEnd {
     Exited(i64),
     /// The timeout passed first; the container was removed.
     TimedOut,
-}
-
-/// Whether an engine error means the object does not exist.
-fn is_not_found(error: &bollard::errors::Error) -> bool {
-    matches!(
-        error,
-        bollard::errors::Error::DockerResponseServerError {
-            status_code: 404,
-            ..
-        }
-    )
 }
 
 impl Engine {

@@ -159,7 +159,10 @@ impl Engine {
         let mut stream = self.docker.build_image(options.build(), None, Some(body));
         let mut image_id = None;
         while let Some(item) = stream.next().await {
-            let info = item.map_err(EngineError::build)?;
+            let info = match item {
+                Ok(info) => info,
+                Err(err) => return Err(self.unless_gone(EngineError::build(err)).await),
+            };
             if let Some(detail) = info.error_detail {
                 return Err(EngineError::BuildFailed {
                     message: detail.message.unwrap_or_default(),
@@ -182,6 +185,18 @@ impl Engine {
                     message: format!("the engine reported no image for {}", request.tag),
                 }),
         }
+    }
+
+    /// `err`, or — when the engine no longer answers — that it is gone, which is what the user
+    /// needs to know when a stream breaks off.
+    pub async fn unless_gone(&self, err: EngineError) -> EngineError {
+        if matches!(err, EngineError::Api { .. }) && self.docker.ping().await.is_err() {
+            return EngineError::NotRunning {
+                host: self.host.clone(),
+                detail: format!("the engine stopped answering ({err})"),
+            };
+        }
+        err
     }
 
     /// The id of a local image, or `None` if the engine has no such image.

@@ -1,18 +1,12 @@
 //! Inspecting containers and networks: the state a status check watches, and what a cleanup
 //! needs to know before it removes a network.
 
-use std::time::Duration;
-
 use bollard::models::{ContainerStateStatusEnum, HealthStatusEnum};
 
-use crate::classify::is_transient_podman_state;
+use crate::classify::is_not_found;
 use crate::engine::Engine;
 use crate::error::EngineError;
-
-/// How often an inspection is repeated while Podman reports a passing state the client cannot
-/// read, and how long it waits in between.
-const TRANSIENT_RETRIES: usize = 50;
-const TRANSIENT_WAIT: Duration = Duration::from_millis(20);
+use crate::transient::past_transient_states;
 
 /// What the engine reports about one container.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,34 +29,18 @@ pub struct ContainerDetails {
     pub networks: Vec<String>,
 }
 
-/// Whether an engine error means the object does not exist.
-fn not_found(error: &bollard::errors::Error) -> bool {
-    matches!(
-        error,
-        bollard::errors::Error::DockerResponseServerError {
-            status_code: 404,
-            ..
-        }
-    )
-}
-
 impl Engine {
     /// The container `id_or_name`, or `None` when there is no such container.
     pub async fn inspect_container(
         &self,
         id_or_name: &str,
     ) -> Result<Option<ContainerDetails>, EngineError> {
-        let mut attempts = 0;
-        let inspected = loop {
-            match self.client().inspect_container(id_or_name, None).await {
-                Ok(inspected) => break inspected,
-                Err(e) if not_found(&e) => return Ok(None),
-                Err(e) if is_transient_podman_state(&e) && attempts < TRANSIENT_RETRIES => {
-                    attempts += 1;
-                    tokio::time::sleep(TRANSIENT_WAIT).await;
-                }
-                Err(e) => return Err(EngineError::api("inspect container")(e)),
-            }
+        let inspection =
+            past_transient_states(|| self.client().inspect_container(id_or_name, None)).await;
+        let inspected = match inspection {
+            Ok(inspected) => inspected,
+            Err(e) if is_not_found(&e) => return Ok(None),
+            Err(e) => return Err(EngineError::api("inspect container")(e)),
         };
         let state = inspected.state.unwrap_or_default();
         let health = state
@@ -105,7 +83,7 @@ impl Engine {
                     .map(|c| c.into_keys().collect())
                     .unwrap_or_default(),
             )),
-            Err(e) if not_found(&e) => Ok(None),
+            Err(e) if is_not_found(&e) => Ok(None),
             Err(e) => Err(EngineError::api("inspect network")(e)),
         }
     }

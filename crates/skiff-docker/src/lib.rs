@@ -13,6 +13,7 @@ mod reference;
 mod remove_image;
 mod run_until;
 mod stamped_logs;
+mod transient;
 
 pub use container::{ContainerSpec, LogLine, LogStream, PublishedPort, RunEnd};
 pub use context::{context_tar, context_tar_with};

@@ -6,8 +6,10 @@ use std::collections::HashMap;
 use bollard::models::NetworkCreateRequest;
 use bollard::query_parameters::{ListContainersOptionsBuilder, ListNetworksOptionsBuilder};
 
+use crate::classify::is_not_found;
 use crate::engine::Engine;
 use crate::error::EngineError;
+use crate::transient::past_transient_states;
 
 /// A container found by label.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,9 +61,7 @@ impl Engine {
     pub async fn remove_network(&self, name: &str) -> Result<(), EngineError> {
         match self.client().remove_network(name).await {
             Ok(()) => Ok(()),
-            Err(bollard::errors::Error::DockerResponseServerError {
-                status_code: 404, ..
-            }) => Ok(()),
+            Err(e) if is_not_found(&e) => Ok(()),
             Err(e) => Err(EngineError::api("remove network")(e)),
         }
     }
@@ -86,7 +86,8 @@ impl Engine {
         Ok(networks.into_iter().filter_map(|n| n.name).collect())
     }
 
-    /// The containers, running or not, carrying `label` (`key` or `key=value`).
+    /// The containers, running or not, carrying `label` (`key` or `key=value`). While Podman
+    /// reports one of them in a state it only passes through, the listing is repeated.
     pub async fn containers_with_label(
         &self,
         label: &str,
@@ -96,11 +97,10 @@ impl Engine {
             .all(true)
             .filters(&filters)
             .build();
-        let containers = self
-            .client()
-            .list_containers(Some(options))
-            .await
-            .map_err(EngineError::api("list containers"))?;
+        let containers =
+            past_transient_states(|| self.client().list_containers(Some(options.clone())))
+                .await
+                .map_err(EngineError::api("list containers"))?;
         Ok(containers
             .into_iter()
             .map(|c| LabeledContainer {

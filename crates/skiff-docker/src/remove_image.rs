@@ -2,6 +2,7 @@
 
 use bollard::query_parameters::RemoveImageOptionsBuilder;
 
+use crate::classify::is_not_found;
 use crate::engine::Engine;
 use crate::error::EngineError;
 
@@ -16,9 +17,7 @@ impl Engine {
             .await
         {
             Ok(_) => Ok(()),
-            Err(bollard::errors::Error::DockerResponseServerError {
-                status_code: 404, ..
-            }) => Ok(()),
+            Err(e) if is_not_found(&e) => Ok(()),
             Err(e) => Err(EngineError::api("remove image")(e)),
         }
     }

@@ -171,9 +171,9 @@ mod tests {
         }
     }
 
-    fn line(stream: LogStream, timestamp: &str, text: &str) -> StampedLine {
+    fn stdout(timestamp: &str, text: &str) -> StampedLine {
         StampedLine {
-            stream,
+            stream: LogStream::Stdout,
             timestamp: timestamp.into(),
             text: text.into(),
         }
@@ -184,11 +184,7 @@ mod tests {
         let mut a = Assembler::default();
         assert_eq!(
             a.push(out("2026-01-02T03:04:05.123456789Z hello world\n")),
-            [line(
-                LogStream::Stdout,
-                "2026-01-02T03:04:05.123456789Z",
-                "hello world\n"
-            )]
+            [stdout("2026-01-02T03:04:05.123456789Z", "hello world\n")]
         );
     }
 
@@ -201,15 +197,14 @@ mod tests {
         };
         assert_eq!(
             a.push(err),
-            [line(LogStream::Stderr, "2026-01-02T03:04:05Z", "oops\n")]
+            [StampedLine {
+                stream: LogStream::Stderr,
+                ..stdout("2026-01-02T03:04:05Z", "oops\n")
+            }]
         );
         assert_eq!(
             a.push(out("2026-01-02T03:04:06Z second\n")),
-            [line(
-                LogStream::Stdout,
-                "2026-01-02T03:04:06Z",
-                "first second\n"
-            )]
+            [stdout("2026-01-02T03:04:06Z", "first second\n")]
         );
     }
 
@@ -217,14 +212,7 @@ mod tests {
     fn an_unfinished_line_is_kept_for_the_end() {
         let mut a = Assembler::default();
         assert!(a.push(out("2026-01-02T03:04:05Z no newline")).is_empty());
-        assert_eq!(
-            a.finish(),
-            [line(
-                LogStream::Stdout,
-                "2026-01-02T03:04:05Z",
-                "no newline"
-            )]
-        );
+        assert_eq!(a.finish(), [stdout("2026-01-02T03:04:05Z", "no newline")]);
         assert!(a.finish().is_empty());
     }
 

@@ -4,7 +4,7 @@
 use std::fs;
 
 use skiff_docker::{BuildRequest, Engine, EngineError, context_tar};
-use skiff_testenv::{base_image, engine, registry, unique};
+use skiff_testenv::{base_image, engine, on_both_engines, registry, unique};
 
 fn project(dockerfile: &str) -> (tempfile::TempDir, Vec<u8>) {
     let dir = tempfile::tempdir().unwrap();
@@ -14,7 +14,9 @@ fn project(dockerfile: &str) -> (tempfile::TempDir, Vec<u8>) {
     (dir, tar)
 }
 
-async fn build_tag_push(host_var: &str) {
+on_both_engines!(builds_tags_and_pushes);
+
+async fn builds_tags_and_pushes(host_var: &str) {
     let Some(engine) = engine(host_var).await else {
         return;
     };
@@ -58,16 +60,6 @@ async fn build_tag_push(host_var: &str) {
             .unwrap(),
         None
     );
-}
-
-#[tokio::test]
-async fn dockerd_builds_tags_and_pushes() {
-    build_tag_push("DOCKER_HOST").await;
-}
-
-#[tokio::test]
-async fn podman_builds_tags_and_pushes() {
-    build_tag_push("PODMAN_DOCKER_HOST").await;
 }
 
 #[tokio::test]

@@ -1,4 +1,5 @@
-//! `ActionableErr` values: a Skaffold `StatusCode`, a message and suggestions for the user.
+//! `ActionableErr` values (a Skaffold `StatusCode`, a message and suggestions for the user), and
+//! the [`Failure`] of a step that becomes one.
 
 use skiff_proto::enums::{StatusCode, SuggestionCode};
 use skiff_proto::v2::{ActionableErr, Suggestion};
@@ -25,6 +26,48 @@ pub fn actionable(
                 action,
             })
             .collect(),
+    }
+}
+
+/// A step that failed (a build, a deploy, a test, …): Skaffold's status code, the message and,
+/// where Skaffold has one, a suggestion for the user. It becomes the `ActionableErr` that task
+/// and subtask events carry.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct Failure {
+    /// Skaffold's status code for the failure.
+    pub code: StatusCode,
+    /// What happened, naming what it happened to.
+    pub message: String,
+    /// What the user can do about it, when Skaffold suggests something.
+    pub suggestion: Option<(SuggestionCode, String)>,
+}
+
+impl Failure {
+    /// A failure with `code` and `message` and no suggestion.
+    pub fn new(code: StatusCode, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+            suggestion: None,
+        }
+    }
+
+    /// The same failure with a suggestion.
+    pub fn suggest(mut self, code: SuggestionCode, action: impl Into<String>) -> Self {
+        self.suggestion = Some((code, action.into()));
+        self
+    }
+
+    /// The `ActionableErr` events and API responses carry.
+    pub fn actionable(&self) -> ActionableErr {
+        actionable(self.code, self.message.clone(), self.suggestion.clone())
+    }
+}
+
+impl From<Failure> for ActionableErr {
+    fn from(failure: Failure) -> Self {
+        actionable(failure.code, failure.message, failure.suggestion)
     }
 }
 
@@ -58,6 +101,26 @@ pub fn unknown(phase: Phase, message: impl Into<String>) -> ActionableErr {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_failure_carries_its_code_message_and_suggestion() {
+        let failure = Failure::new(StatusCode::DeployUnknown, "boom")
+            .suggest(SuggestionCode::CheckDockerRunning, "start docker");
+        assert_eq!(failure.to_string(), "boom");
+        let err = failure.actionable();
+        assert_eq!(err.err_code, StatusCode::DeployUnknown as i32);
+        assert_eq!(err.message, "boom");
+        assert_eq!(
+            err.suggestions,
+            [Suggestion {
+                suggestion_code: SuggestionCode::CheckDockerRunning as i32,
+                action: "start docker".into(),
+            }]
+        );
+        assert_eq!(ActionableErr::from(failure), err);
+        let bare = Failure::new(StatusCode::TestUnknown, "no hint").actionable();
+        assert!(bare.suggestions.is_empty());
+    }
 
     #[test]
     fn unknown_errors_map_per_phase() {

@@ -1,7 +1,9 @@
 //! The event hub: one ordered, bounded history of Skaffold v2 events with live fan-out to any
 //! number of subscribers, the `State` those events produce, typed emitters with Skaffold's exact
-//! ids and status strings, and the event-log file writer.
+//! ids and status strings, and the event-log file writer; with them, the `Failure` a step
+//! reports and the spelling of durations shown to the user.
 
+pub mod duration;
 mod emit;
 pub mod errors;
 pub mod event_log;

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use skiff_build::builder::{Builder, BuiltImage};
+use skiff_build::builder::{BuildError, Builder, BuiltImage};
 use skiff_build::cache::{
     ArtifactCache, ArtifactHasher, CHECKING_CACHE, CacheOptions, FnLister, HashTarget,
     LookupRequest, RegistryClient,
@@ -14,9 +14,7 @@ use skiff_build::custom::CustomBuilder;
 use skiff_build::docker::{DockerBuilder, engine_error};
 use skiff_build::docker_cli::BuildPath;
 use skiff_build::hooks::{BuildHookEnv, HookPhase, StaticHookEnv, run_build_hooks};
-use skiff_build::scheduler::{
-    Job, Schedule, ScheduleError, SubtaskOutput, build_actionable, build_all,
-};
+use skiff_build::scheduler::{Job, Schedule, ScheduleError, SubtaskOutput, build_all};
 use skiff_build::sources::source_dependencies;
 use skiff_build::tag::{
     DependencyError, DependencySource, TagInput, TaggerMux, TaggerSettings, image_tags,
@@ -266,7 +264,7 @@ async fn run(
 
     let engine = Engine::connect(None)
         .await
-        .map_err(|e| PipelineError::new(Phase::Build, build_actionable(&engine_error(e))))?;
+        .map_err(|e| PipelineError::new(Phase::Build, engine_error(e).actionable()))?;
     let builders = Builders {
         docker: Arc::new(DockerBuilder::new(engine.clone()).with_path(build_path(configs))),
         custom: Arc::new(CustomBuilder::new(engine.clone())),
@@ -355,12 +353,7 @@ async fn build_with_pipeline_hooks(
         output,
         subtask: SUBTASK_ID_NONE,
     };
-    let hook_failure = |error| {
-        PipelineError::new(
-            Phase::Build,
-            skiff_build::scheduler::build_actionable(&error),
-        )
-    };
+    let hook_failure = |error: BuildError| PipelineError::new(Phase::Build, error.actionable());
     for config in configs {
         run_build_hooks(
             HookPhase::Before,

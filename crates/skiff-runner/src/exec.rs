@@ -1,6 +1,7 @@
 //! The exec phase: one custom action of the configs, run on the local engine (the `Exec` task;
 //! see `skiff_actions::exec`).
 
+use skiff_actions::LocalRun;
 use skiff_build::builder::BuiltImage;
 use skiff_config::SkaffoldConfig;
 use skiff_docker::Engine;
@@ -23,7 +24,13 @@ pub async fn exec(
         .iter()
         .flat_map(|c| &c.pipeline.custom_actions)
         .collect();
-    skiff_actions::exec::exec(&actions, action, builds, engine, opts, output)
+    let local = LocalRun {
+        engine,
+        builds,
+        opts,
+        output,
+    };
+    skiff_actions::exec::exec(&actions, action, &local)
         .await
         .map_err(|e| PipelineError::new(Phase::Exec, e.actionable(Phase::Exec)))
 }

@@ -11,6 +11,7 @@ use skiff_build::builder::{BuildOutput, BuiltImage};
 use skiff_config::SkaffoldConfig;
 use skiff_docker::Engine;
 use skiff_events::{Output, Phase, SUBTASK_ID_NONE, Status, Subtask};
+use skiff_tester::Tester;
 
 use crate::error::PipelineError;
 
@@ -32,9 +33,10 @@ pub async fn test(
     engine: &Engine,
     output: &Output,
 ) -> Result<(), PipelineError> {
+    let testers = skiff_tester::testers(configs.iter().flat_map(|c| &c.pipeline.test), base_dir);
     let hub = output.hub();
     hub.task_in_progress(Phase::Test, "Test");
-    let result = run(configs, base_dir, builds, engine, output).await;
+    let result = run(&testers, builds, engine, output).await;
     match &result {
         Ok(()) => hub.task_succeeded(Phase::Test),
         Err(err) => hub.task_failed(Phase::Test, err.actionable.clone()),
@@ -42,24 +44,22 @@ pub async fn test(
     result
 }
 
+/// Runs the `testers` of the images in `builds` in Skaffold's order, one at a time as subtasks
+/// `0`, `1`, …, until one fails.
 async fn run(
-    configs: &[&SkaffoldConfig],
-    base_dir: &Path,
+    testers: &[Tester<'_>],
     builds: &[BuiltImage],
     engine: &Engine,
     output: &Output,
 ) -> Result<(), PipelineError> {
-    let testers = skiff_tester::testers(configs.iter().flat_map(|c| &c.pipeline.test), base_dir);
     if testers.is_empty() {
         return Ok(());
     }
     output.phase(Phase::Test, "Testing images...\n");
     let hub = output.hub();
     let sink = TestOutput(output);
-    for (index, (tester, reference)) in skiff_tester::schedule(&testers, builds)
-        .into_iter()
-        .enumerate()
-    {
+    let scheduled = skiff_tester::schedule(testers, builds);
+    for (index, (tester, reference)) in scheduled.into_iter().enumerate() {
         let id = index.to_string();
         hub.subtask(Subtask::Test, &id, Status::InProgress, None);
         if let Err(err) = tester.run(reference, engine, &sink).await {

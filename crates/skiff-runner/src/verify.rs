@@ -6,6 +6,7 @@ use skiff_config::SkaffoldConfig;
 use skiff_docker::Engine;
 use skiff_events::{Output, Phase};
 
+use skiff_actions::LocalRun;
 pub use skiff_actions::LocalRunOptions;
 
 use crate::error::PipelineError;
@@ -20,7 +21,13 @@ pub async fn verify(
     output: &Output,
 ) -> Result<(), PipelineError> {
     let tests: Vec<_> = configs.iter().flat_map(|c| &c.pipeline.verify).collect();
-    skiff_actions::verify::verify(&tests, builds, engine, opts, output)
+    let local = LocalRun {
+        engine,
+        builds,
+        opts,
+        output,
+    };
+    skiff_actions::verify::verify(&tests, &local)
         .await
         .map_err(|e| PipelineError::new(Phase::Verify, e.actionable(Phase::Verify)))
 }

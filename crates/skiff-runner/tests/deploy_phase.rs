@@ -2,50 +2,41 @@
 //! a deploy that stabilizes, one whose container crashes, and one with the status check off;
 //! then the cleanup.
 
-use std::path::PathBuf;
-use std::sync::Arc;
-
 use skiff_build::builder::BuiltImage;
 use skiff_config::SkaffoldConfig;
 use skiff_config::model::DockerDeploy;
 use skiff_deploy::docker::{RUN_ID_LABEL, network_name};
-use skiff_docker::{BuildRequest, Engine, context_tar};
-use skiff_events::{Hub, HubLimits, InitialState, Output, Stream};
+use skiff_docker::Engine;
+use skiff_events::{Output, Stream};
 use skiff_proto::enums::StatusCode;
 use skiff_proto::v2::event::EventType;
 use skiff_runner::deploy::{DeployOptions, cleanup, deploy, docker_target};
-use skiff_testenv::{base_image, engine, unique};
+use skiff_testenv::{Scratch, assert_contains, engine, recorded_events, recorded_output, unique};
 
-/// A test's run and image, removed when it is dropped — after a failed assertion too — over a
-/// connection of its own.
-struct Scratch {
-    host: String,
+/// A test's run and image; what the run deploys, its network and the image are removed when it
+/// is dropped — after a failed assertion too.
+struct Run {
     run_id: String,
     image: BuiltImage,
+    _scratch: Scratch,
 }
 
-impl Scratch {
+impl Run {
     /// Builds an image from the base image whose command is `cmd` (a JSON array).
     async fn new(engine: &Engine, cmd: &str) -> Self {
-        let name = unique("skiff-deploy-phase");
-        let dir = tempfile::tempdir().unwrap();
-        let dockerfile = format!("FROM {}\nCMD {cmd}\n", base_image());
-        std::fs::write(dir.path().join("Dockerfile"), dockerfile).unwrap();
-        let tar = context_tar(dir.path(), [PathBuf::from("Dockerfile")]).unwrap();
-        let reference = format!("{name}:1");
-        let request = BuildRequest {
-            dockerfile: "Dockerfile".into(),
-            tag: reference.clone(),
-            ..Default::default()
-        };
-        engine.build(tar, &request, |_| {}).await.unwrap();
+        let run_id = unique("skiff-deploy-phase-run");
+        let mut scratch = Scratch::new(engine);
+        scratch.label(format!("{RUN_ID_LABEL}={run_id}"));
+        scratch.network(network_name(&run_id));
+        let image_name = unique("skiff-deploy-phase");
+        let reference = scratch.image(&image_name, &format!("CMD {cmd}")).await;
         Self {
-            host: engine.host().to_owned(),
-            run_id: unique("skiff-deploy-phase-run"),
+            run_id,
             image: BuiltImage {
-                image_name: name,
+                image_name,
                 reference,
             },
+            _scratch: scratch,
         }
     }
 
@@ -65,67 +56,36 @@ impl Scratch {
             ..Default::default()
         }
     }
-}
 
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let (host, run_id) = (self.host.clone(), self.run_id.clone());
-        let image = self.image.reference.clone();
-        let removal = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            runtime.block_on(async move {
-                let engine = Engine::connect(Some(&host)).await.unwrap();
-                let label = format!("{RUN_ID_LABEL}={run_id}");
-                for container in engine.containers_with_label(&label).await.unwrap() {
-                    engine.remove_container(&container.id).await.unwrap();
-                }
-                engine.remove_network(&network_name(&run_id)).await.unwrap();
-                engine.remove_image(&image).await.unwrap();
-            });
-        });
-        removal.join().unwrap();
+    /// How many containers of the run there are.
+    async fn containers(&self, engine: &Engine) -> usize {
+        let label = format!("{RUN_ID_LABEL}={}", self.run_id);
+        engine.containers_with_label(&label).await.unwrap().len()
     }
-}
-
-fn output() -> Output {
-    let hub = Hub::new(&InitialState::default(), HubLimits::default());
-    Output::new(hub, Arc::new(|_: &str| {}))
 }
 
 /// The task, subtask and status-check events of the history, one line each.
 fn sequence(output: &Output) -> Vec<String> {
-    output
-        .hub()
-        .history(Stream::Events)
-        .iter()
-        .filter_map(|e| match e.event_type.as_ref()? {
-            EventType::TaskEvent(t) => Some(format!("task {} {}", t.id, t.status)),
-            EventType::RenderEvent(r) => Some(format!("render {} {}", r.id, r.status)),
-            EventType::DeploySubtaskEvent(d) => {
-                Some(format!("deploy {} {} {}", d.task_id, d.id, d.status))
-            }
-            EventType::StatusCheckSubtaskEvent(s) => {
-                Some(format!("status {} {} {}", s.task_id, s.resource, s.status))
-            }
-            _ => None,
-        })
-        .collect()
+    recorded_events(output.hub(), Stream::Events, |e| match e {
+        EventType::TaskEvent(t) => Some(format!("task {} {}", t.id, t.status)),
+        EventType::RenderEvent(r) => Some(format!("render {} {}", r.id, r.status)),
+        EventType::DeploySubtaskEvent(d) => {
+            Some(format!("deploy {} {} {}", d.task_id, d.id, d.status))
+        }
+        EventType::StatusCheckSubtaskEvent(s) => {
+            Some(format!("status {} {} {}", s.task_id, s.resource, s.status))
+        }
+        _ => None,
+    })
 }
 
 /// The messages written as output of the deploy task.
 fn deploy_output(output: &Output) -> String {
-    output
-        .hub()
-        .history(Stream::Events)
-        .iter()
-        .filter_map(|e| match e.event_type.as_ref()? {
-            EventType::SkaffoldLogEvent(l) if l.task_id == "Deploy-0" => Some(l.message.clone()),
-            _ => None,
-        })
-        .collect()
+    recorded_events(output.hub(), Stream::Events, |e| match e {
+        EventType::SkaffoldLogEvent(l) if l.task_id == "Deploy-0" => Some(l.message.clone()),
+        _ => None,
+    })
+    .concat()
 }
 
 #[tokio::test]
@@ -133,16 +93,16 @@ async fn a_stable_deploy_reports_render_deploy_and_status_check() {
     let Some(engine) = engine("DOCKER_HOST").await else {
         return;
     };
-    let scratch = Scratch::new(&engine, r#"["sleep", "3600"]"#).await;
-    let config = scratch.config();
-    let target = docker_target(&[&config], &engine, &scratch.options()).unwrap();
-    let output = output();
+    let run = Run::new(&engine, r#"["sleep", "3600"]"#).await;
+    let config = run.config();
+    let target = docker_target(&[&config], &engine, &run.options()).unwrap();
+    let (output, _) = recorded_output();
 
-    deploy(&target, std::slice::from_ref(&scratch.image), &output)
+    deploy(&target, std::slice::from_ref(&run.image), &output)
         .await
         .unwrap();
 
-    let resource = format!("container/{}", scratch.image.image_name);
+    let resource = format!("container/{}", run.image.image_name);
     assert_eq!(
         sequence(&output),
         [
@@ -162,14 +122,11 @@ async fn a_stable_deploy_reports_render_deploy_and_status_check() {
     assert!(
         printed.starts_with(&format!(
             "Tags used in deployment:\n - {} -> {}\nStarting deploy...\n",
-            scratch.image.image_name, scratch.image.reference
+            run.image.image_name, run.image.reference
         )),
         "{printed}"
     );
-    assert!(
-        printed.contains(&format!(" - {resource} is ready.\n")),
-        "{printed}"
-    );
+    assert_contains(&printed, &format!(" - {resource} is ready.\n"));
     let state = output.hub().state();
     assert_eq!(state.deploy_state.unwrap().status, "Succeeded");
     assert_eq!(
@@ -178,20 +135,9 @@ async fn a_stable_deploy_reports_render_deploy_and_status_check() {
     );
 
     cleanup(&target, &output, false).await.unwrap();
-    let label = format!("{RUN_ID_LABEL}={}", scratch.run_id);
-    assert!(
-        engine
-            .containers_with_label(&label)
-            .await
-            .unwrap()
-            .is_empty()
-    );
-    assert!(
-        !engine
-            .network_exists(&network_name(&scratch.run_id))
-            .await
-            .unwrap()
-    );
+    assert_eq!(run.containers(&engine).await, 0);
+    let network = network_name(&run.run_id);
+    assert!(!engine.network_exists(&network).await.unwrap());
 }
 
 #[tokio::test]
@@ -199,27 +145,19 @@ async fn a_crashing_container_fails_status_check_and_deploy() {
     let Some(engine) = engine("DOCKER_HOST").await else {
         return;
     };
-    let scratch = Scratch::new(&engine, r#"["sh", "-c", "echo cannot start >&2; exit 4"]"#).await;
-    let config = scratch.config();
-    let target = docker_target(&[&config], &engine, &scratch.options()).unwrap();
-    let output = output();
+    let run = Run::new(&engine, r#"["sh", "-c", "echo cannot start >&2; exit 4"]"#).await;
+    let config = run.config();
+    let target = docker_target(&[&config], &engine, &run.options()).unwrap();
+    let (output, _) = recorded_output();
 
-    let err = deploy(&target, std::slice::from_ref(&scratch.image), &output)
+    let err = deploy(&target, std::slice::from_ref(&run.image), &output)
         .await
         .unwrap_err();
 
     assert_eq!(err.code(), StatusCode::StatuscheckContainerTerminated);
-    assert!(
-        err.actionable.message.contains("exit code 4"),
-        "{}",
-        err.actionable.message
-    );
-    assert!(
-        err.actionable.message.contains("cannot start"),
-        "{}",
-        err.actionable.message
-    );
-    let resource = format!("container/{}", scratch.image.image_name);
+    assert_contains(&err.actionable.message, "exit code 4");
+    assert_contains(&err.actionable.message, "cannot start");
+    let resource = format!("container/{}", run.image.image_name);
     assert_eq!(
         sequence(&output)[4..],
         [
@@ -241,13 +179,13 @@ async fn a_config_can_turn_the_status_check_off() {
         return;
     };
     // The container would fail a status check: without one, the deploy succeeds.
-    let scratch = Scratch::new(&engine, r#"["sh", "-c", "exit 4"]"#).await;
-    let mut config = scratch.config();
+    let run = Run::new(&engine, r#"["sh", "-c", "exit 4"]"#).await;
+    let mut config = run.config();
     config.pipeline.deploy.status_check = Some(false);
-    let target = docker_target(&[&config], &engine, &scratch.options()).unwrap();
-    let output = output();
+    let target = docker_target(&[&config], &engine, &run.options()).unwrap();
+    let (output, _) = recorded_output();
 
-    deploy(&target, std::slice::from_ref(&scratch.image), &output)
+    deploy(&target, std::slice::from_ref(&run.image), &output)
         .await
         .unwrap();
 
@@ -264,11 +202,7 @@ async fn a_config_can_turn_the_status_check_off() {
     );
     cleanup(&target, &output, true).await.unwrap();
     assert_eq!(
-        engine
-            .containers_with_label(&format!("{RUN_ID_LABEL}={}", scratch.run_id))
-            .await
-            .unwrap()
-            .len(),
+        run.containers(&engine).await,
         1,
         "a dry run removed the container"
     );

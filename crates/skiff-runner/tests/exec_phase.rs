@@ -1,19 +1,13 @@
 //! The exec phase on the real engine, pinned to the `.v2` event log lines Skaffold's
 //! `TestExec_ActionsEvents` asserts (with the test base image in place of `alpine:3.15.4`).
 
-mod local_phase;
-
-use local_phase::{Session, assert_contains_all, config};
-use skiff_config::SkaffoldConfig;
 use skiff_events::Phase;
 use skiff_proto::enums::StatusCode;
 use skiff_runner::PipelineError;
-use skiff_testenv::base_image;
+use skiff_testenv::{EventLogText, LocalSession, assert_contains, base_image, skaffold_config};
 
 /// Skaffold's `custom-actions-local` actions on the base image.
-const ACTIONS: &str = r#"apiVersion: skaffold/v4beta14
-kind: Config
-customActions:
+const ACTIONS: &str = r#"customActions:
   - name: action-fail-fast
     executionMode: {local: {useLocalImages: true}}
     containers:
@@ -56,117 +50,107 @@ customActions:
         env: [{name: FOO, value: from-task8}]
 "#;
 
-async fn exec(session: &Session, cfg: &SkaffoldConfig, action: &str) -> Result<(), PipelineError> {
-    skiff_runner::exec::exec(
-        &[cfg],
+/// Runs `action` of [`ACTIONS`] in `session`; returns the outcome and the `.v2` event log.
+async fn exec(session: &LocalSession, action: &str) -> (Result<(), PipelineError>, String) {
+    let result = skiff_runner::exec::exec(
+        &[&skaffold_config(ACTIONS)],
         action,
         &[],
         &session.engine,
         &session.opts,
         &session.output,
     )
-    .await
+    .await;
+    (result, session.event_log())
 }
 
-/// The `.v2` text of a failed execEvent or taskEvent message naming `task`'s exit code 1.
+/// The message of a failed task: `task` exited with code 1.
 fn exited(task: &str) -> String {
     format!(
-        r#"\"{task}\" running container image \"{}\" errored during run with status code: 1"#,
+        "\"{task}\" running container image \"{}\" errored during run with status code: 1",
         base_image()
     )
 }
 
+/// Asserts that `log` has the started event of `action`'s task and the `events` that follow.
+fn assert_events(log: &str, action: &str, events: &[String]) {
+    let started = EventLogText::EXEC.started(&format!("Executing custom action {action}"));
+    for text in std::iter::once(&started).chain(events) {
+        assert_contains(log, text);
+    }
+}
+
 #[tokio::test]
 async fn a_succeeded_action() {
-    let Some(session) = Session::new(&[("FOO", "from-env-file")]).await else {
-        return;
-    };
+    LocalSession::test(async |session| {
+        session.opts.env = vec![("FOO".into(), "from-env-file".into())];
 
-    exec(&session, &config(ACTIONS), "action-succeeded")
-        .await
-        .unwrap();
+        let (result, log) = exec(session, "action-succeeded").await;
 
-    let printed = session.printed();
-    assert!(
-        printed.contains("[task7] hello-from-env-file\n"),
-        "{printed}"
-    );
-    assert!(printed.contains("[task7] bye-from-env-file\n"), "{printed}");
-    assert_contains_all(
-        &session.event_log(),
-        &[
-            r#""taskEvent":{"id":"Exec-0","task":"Exec","description":"Executing custom action action-succeeded","status":"InProgress"}}"#.into(),
-            r#""execEvent":{"id":"task7","taskId":"Exec-0","status":"InProgress"}}"#.into(),
-            r#""execEvent":{"id":"task8","taskId":"Exec-0","status":"InProgress"}}"#.into(),
-            r#""execEvent":{"id":"task7","taskId":"Exec-0","status":"Succeeded"}}"#.into(),
-            r#""execEvent":{"id":"task8","taskId":"Exec-0","status":"Succeeded"}}"#.into(),
-            r#""taskEvent":{"id":"Exec-0","task":"Exec","status":"Succeeded"}}"#.into(),
-        ],
-    );
-    session.assert_nothing_left().await;
+        result.unwrap();
+        let printed = session.printed();
+        assert_contains(&printed, "[task7] hello-from-env-file\n");
+        assert_contains(&printed, "[task7] bye-from-env-file\n");
+        let exec = EventLogText::EXEC;
+        assert_events(
+            &log,
+            "action-succeeded",
+            &[
+                exec.subtask("task7", "InProgress"),
+                exec.subtask("task8", "InProgress"),
+                exec.subtask("task7", "Succeeded"),
+                exec.subtask("task8", "Succeeded"),
+                exec.succeeded(),
+            ],
+        );
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn a_failing_action_that_fails_fast() {
-    let Some(session) = Session::new(&[]).await else {
-        return;
-    };
+    LocalSession::test(async |session| {
+        let (result, log) = exec(session, "action-fail-fast").await;
 
-    let err = exec(&session, &config(ACTIONS), "action-fail-fast")
-        .await
-        .unwrap_err();
-
-    assert_eq!(err.phase, Phase::Exec);
-    assert_eq!(err.code(), StatusCode::UnknownError);
-    assert_eq!(err.to_string(), exited("task4").replace(r#"\""#, "\""));
-    assert_contains_all(
-        &session.event_log(),
-        &[
-            r#""taskEvent":{"id":"Exec-0","task":"Exec","description":"Executing custom action action-fail-fast","status":"InProgress"}}"#.into(),
-            r#""execEvent":{"id":"task3","taskId":"Exec-0","status":"InProgress"}}"#.into(),
-            r#""execEvent":{"id":"task4","taskId":"Exec-0","status":"InProgress"}}"#.into(),
-            format!(
-                r#""execEvent":{{"id":"task4","taskId":"Exec-0","status":"Failed","actionableErr":{{"errCode":"UNKNOWN_ERROR","message":"{}""#,
-                exited("task4")
-            ),
-            r#""execEvent":{"id":"task3","taskId":"Exec-0","status":"Failed","actionableErr":{"errCode":"UNKNOWN_ERROR","message":"context canceled""#.into(),
-            format!(
-                r#""taskEvent":{{"id":"Exec-0","task":"Exec","status":"Failed","actionableErr":{{"errCode":"UNKNOWN_ERROR","message":"{}""#,
-                exited("task4")
-            ),
-        ],
-    );
-    session.assert_nothing_left().await;
+        let err = result.unwrap_err();
+        assert_eq!(err.phase, Phase::Exec);
+        assert_eq!(err.code(), StatusCode::UnknownError);
+        assert_eq!(err.to_string(), exited("task4"));
+        let exec = EventLogText::EXEC;
+        assert_events(
+            &log,
+            "action-fail-fast",
+            &[
+                exec.subtask("task3", "InProgress"),
+                exec.subtask("task4", "InProgress"),
+                exec.subtask_failed("task4", &exited("task4")),
+                exec.subtask_failed("task3", "context canceled"),
+                exec.failed(&exited("task4")),
+            ],
+        );
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn a_failing_action_that_fails_safe() {
-    let Some(session) = Session::new(&[]).await else {
-        return;
-    };
+    LocalSession::test(async |session| {
+        let (result, log) = exec(session, "action-fail-safe").await;
 
-    let err = exec(&session, &config(ACTIONS), "action-fail-safe")
-        .await
-        .unwrap_err();
-
-    assert_eq!(err.code(), StatusCode::UnknownError);
-    assert!(session.printed().contains("[task5] bye-from-task5\n"));
-    assert_contains_all(
-        &session.event_log(),
-        &[
-            r#""taskEvent":{"id":"Exec-0","task":"Exec","description":"Executing custom action action-fail-safe","status":"InProgress"}}"#.into(),
-            r#""execEvent":{"id":"task5","taskId":"Exec-0","status":"InProgress"}}"#.into(),
-            r#""execEvent":{"id":"task6","taskId":"Exec-0","status":"InProgress"}}"#.into(),
-            format!(
-                r#""execEvent":{{"id":"task6","taskId":"Exec-0","status":"Failed","actionableErr":{{"errCode":"UNKNOWN_ERROR","message":"{}""#,
-                exited("task6")
-            ),
-            r#""execEvent":{"id":"task5","taskId":"Exec-0","status":"Succeeded"}}"#.into(),
-            format!(
-                r#""taskEvent":{{"id":"Exec-0","task":"Exec","status":"Failed","actionableErr":{{"errCode":"UNKNOWN_ERROR","message":"1 error(s) occurred:\n* {}""#,
-                exited("task6")
-            ),
-        ],
-    );
-    session.assert_nothing_left().await;
+        assert_eq!(result.unwrap_err().code(), StatusCode::UnknownError);
+        assert_contains(&session.printed(), "[task5] bye-from-task5\n");
+        let exec = EventLogText::EXEC;
+        assert_events(
+            &log,
+            "action-fail-safe",
+            &[
+                exec.subtask("task5", "InProgress"),
+                exec.subtask("task6", "InProgress"),
+                exec.subtask_failed("task6", &exited("task6")),
+                exec.subtask("task5", "Succeeded"),
+                exec.failed(&format!("1 error(s) occurred:\n* {}", exited("task6"))),
+            ],
+        );
+    })
+    .await;
 }

@@ -8,8 +8,11 @@
 //! skipped with a note on stderr, except under `CI=true`, where it must be there and the test
 //! panics.
 //!
-//! Features: `engine` adds `engine()` (a connected `skiff_docker::Engine`); `build` adds the
-//! builder-test helpers `Collect`, `custom_artifact()` and `build_request()`.
+//! Features: `engine` adds `engine()` (a connected `skiff_docker::Engine`) and [`Scratch`] (what
+//! a test creates on it, removed at the end); `events` adds `recorded_output()` and
+//! `recorded_events()` (an `Output` whose text and events a test reads); `build` adds the
+//! builder-test helpers `Collect`, `custom_artifact()` and `build_request()`. Without a
+//! feature, [`on_both_engines!`] runs a test on dockerd and on Podman.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -17,8 +20,42 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 #[cfg(feature = "build")]
 mod build;
+#[cfg(feature = "local-run")]
+mod local_run;
+#[cfg(feature = "events")]
+mod output;
+#[cfg(feature = "engine")]
+mod scratch;
 #[cfg(feature = "build")]
 pub use build::{Collect, build_request, custom_artifact};
+#[cfg(feature = "local-run")]
+pub use local_run::{EventLogText, LocalSession, Progress, skaffold_config};
+#[cfg(feature = "events")]
+pub use output::{Printed, recorded_events, recorded_output};
+#[cfg(feature = "engine")]
+pub use scratch::Scratch;
+
+/// Runs async tests on both test engines. For each `async fn name(host_var: &str)` named, it
+/// adds a module `name` with the tests `on_dockerd` (`name("DOCKER_HOST")`) and `on_podman`
+/// (`name("PODMAN_DOCKER_HOST")`). The calling crate needs tokio for `#[tokio::test]`.
+#[macro_export]
+macro_rules! on_both_engines {
+    ($($test:ident),+ $(,)?) => {
+        $(
+            mod $test {
+                #[tokio::test]
+                async fn on_dockerd() {
+                    super::$test("DOCKER_HOST").await;
+                }
+
+                #[tokio::test]
+                async fn on_podman() {
+                    super::$test("PODMAN_DOCKER_HOST").await;
+                }
+            }
+        )+
+    };
+}
 
 /// Whether the tests run under CI (`CI=true`), where a missing environment is a failure.
 fn under_ci() -> bool {
@@ -69,6 +106,18 @@ pub fn unique(prefix: &str) -> String {
         .unwrap()
         .as_nanos();
     format!("{prefix}-{nanos}")
+}
+
+/// Asserts that `text` contains `part`, showing both when it does not.
+#[track_caller]
+pub fn assert_contains(text: &str, part: &str) {
+    assert!(text.contains(part), "{part:?} is not in:\n{text}");
+}
+
+/// A local TCP port nothing listens on right now.
+pub fn free_port() -> u16 {
+    let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    probe.local_addr().unwrap().port()
 }
 
 /// `relative` (a file or directory) in the shared reference corpus, `../shared/reference` beside

@@ -16,6 +16,7 @@ use std::path::{Component, Path, PathBuf};
 use skiff_build::builder::BuildOutput;
 use skiff_build::custom::process::{self, RunError};
 use skiff_build::custom::{DEFAULT_DEPENDENCIES_TIMEOUT, list_files};
+use skiff_build::go_quote;
 use skiff_config::model::{CustomTest, CustomTestDependencySource};
 use skiff_config::template;
 use skiff_docker::{DEFAULT_HOST, Engine};
@@ -99,17 +100,21 @@ impl CustomTestRun<'_> {
             )
             .suggest(
                 SuggestionCode::CheckCustomCommand,
-                format!("Check the custom command contents: {configured:?}"),
+                format!(
+                    "Check the custom command contents: {}",
+                    go_quote(configured)
+                ),
             )
         })?;
         let timeout = u64::try_from(self.test.timeout_seconds)
             .ok()
             .filter(|&s| s > 0)
             .map(std::time::Duration::from_secs);
+        let quoted = go_quote(&command);
         match timeout {
-            None => output.write(&format!("Running custom test command: {command:?}\n")),
+            None => output.write(&format!("Running custom test command: {quoted}\n")),
             Some(limit) => output.write(&format!(
-                "Running custom test command: {command:?} with timeout {} s\n",
+                "Running custom test command: {quoted} with timeout {} s\n",
                 limit.as_secs()
             )),
         }
@@ -122,8 +127,8 @@ impl CustomTestRun<'_> {
             .suggest(
                 SuggestionCode::CheckTestCommandAndImageName,
                 format!(
-                    "Check the image name: {:?} and the command: {command:?}",
-                    self.image
+                    "Check the image name: {} and the command: {quoted}",
+                    go_quote(self.image)
                 ),
             )
         })?;
@@ -153,7 +158,7 @@ impl CustomTestRun<'_> {
                 )
                 .suggest(
                     SuggestionCode::CheckCustomCommand,
-                    format!("Check the custom command contents: {command:?}"),
+                    format!("Check the custom command contents: {quoted}"),
                 ))
             }
             Ok(done) => Err(TestError::new(
@@ -206,8 +211,8 @@ pub fn custom_test_dependencies(
                 TestError::new(
                     StatusCode::TestUserConfigErr,
                     format!(
-                        "listing the dependencies of custom test {:?}: {e}",
-                        test.command
+                        "listing the dependencies of custom test {}: {e}",
+                        go_quote(&test.command)
                     ),
                 )
             })
@@ -225,7 +230,10 @@ fn command_dependencies(command: &str) -> Result<Vec<PathBuf>, TestError> {
         )
         .suggest(
             SuggestionCode::CheckCustomCommandDependenciesCmd,
-            format!("Check the custom command dependencies command: {command:?}"),
+            format!(
+                "Check the custom command dependencies command: {}",
+                go_quote(command)
+            ),
         )
     };
     let (program, args) = shell(command);
@@ -235,10 +243,10 @@ fn command_dependencies(command: &str) -> Result<Vec<PathBuf>, TestError> {
         .map_err(|e| failed(format!("running [{program} {}]: {e}", args.join(" "))))?;
     if !captured.status.success() {
         return Err(failed(format!(
-            "running [{program} {}]\n - stdout: {:?}\n - stderr: {:?}\n - cause: {}",
+            "running [{program} {}]\n - stdout: {}\n - stderr: {}\n - cause: {}",
             args.join(" "),
-            String::from_utf8_lossy(&captured.stdout),
-            String::from_utf8_lossy(&captured.stderr),
+            go_quote(&String::from_utf8_lossy(&captured.stdout)),
+            go_quote(&String::from_utf8_lossy(&captured.stderr)),
             process::describe_status(&captured.status)
         )));
     }
@@ -249,7 +257,10 @@ fn command_dependencies(command: &str) -> Result<Vec<PathBuf>, TestError> {
         )
         .suggest(
             SuggestionCode::CheckCustomCommandDependenciesPaths,
-            format!("Check that the dependencies command {command:?} prints a JSON array of paths"),
+            format!(
+                "Check that the dependencies command {} prints a JSON array of paths",
+                go_quote(command)
+            ),
         )
     })?;
     Ok(listed

@@ -2,12 +2,15 @@
 //! exit, a timeout that kills the whole process group, a bad template, and the dependencies a
 //! custom test declares.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use common::assert_failure;
 use skiff_config::model::{CustomTest, CustomTestDependencies, CustomTestDependencySource};
 use skiff_proto::enums::{StatusCode, SuggestionCode};
-use skiff_testenv::{Collect, gone, read_pid};
+use skiff_testenv::{Collect, assert_contains, gone, read_pid};
 use skiff_tester::{CustomTestRun, TestError, custom_test_dependencies};
 
 fn command(command: &str) -> CustomTest {
@@ -59,18 +62,16 @@ async fn a_passing_command_sees_the_image_its_context_and_the_extra_env() {
 async fn a_non_zero_exit_fails_with_skaffolds_code_and_suggestion() {
     let dir = tempfile::tempdir().unwrap();
     let (result, output) = run(&command("echo before; exit 3"), dir.path()).await;
-    let err = result.unwrap_err();
-    assert_eq!(err.code, StatusCode::TestCustomCmdRunNonZeroExitErr);
     assert_eq!(
-        err.message,
-        "command echo before; exit 3 finished with non-0 exit code: exit status 3"
-    );
-    assert_eq!(
-        err.suggestion,
-        Some((
+        result.unwrap_err(),
+        TestError::new(
+            StatusCode::TestCustomCmdRunNonZeroExitErr,
+            "command echo before; exit 3 finished with non-0 exit code: exit status 3"
+        )
+        .suggest(
             SuggestionCode::CheckCustomCommand,
-            "Check the custom command contents: \"echo before; exit 3\"".to_owned()
-        ))
+            "Check the custom command contents: \"echo before; exit 3\""
+        )
     );
     assert!(
         output.ends_with("before\nCommand finished with non-0 exit code.\n"),
@@ -93,17 +94,18 @@ async fn a_timed_out_command_is_killed_with_everything_it_started() {
     let started = Instant::now();
     let (result, output) = run(&test, dir.path()).await;
     assert!(started.elapsed() < Duration::from_secs(10));
-    let err = result.unwrap_err();
-    assert_eq!(err.code, StatusCode::TestCustomCmdRunTimedoutErr);
-    assert_eq!(err.message, "command timed out: context deadline exceeded");
     assert_eq!(
-        err.suggestion,
-        Some((
+        result.unwrap_err(),
+        TestError::new(
+            StatusCode::TestCustomCmdRunTimedoutErr,
+            "command timed out: context deadline exceeded"
+        )
+        .suggest(
             SuggestionCode::FixCustomCommandTimeout,
-            "Fix the custom command timeoutSeconds: 1".to_owned()
-        ))
+            "Fix the custom command timeoutSeconds: 1"
+        )
     );
-    assert!(output.contains("\" with timeout 1 s\n"), "{output}");
+    assert_contains(&output, "\" with timeout 1 s\n");
     assert!(output.ends_with("started\nCommand timed out\n"), "{output}");
 
     let sleeper = read_pid(&pid_file).expect("the command wrote its child's pid");
@@ -121,23 +123,18 @@ async fn a_timed_out_command_is_killed_with_everything_it_started() {
 async fn a_bad_template_or_a_missing_context_fail_before_running() {
     let dir = tempfile::tempdir().unwrap();
     let (result, output) = run(&command("echo {{"), dir.path()).await;
-    let err = result.unwrap_err();
-    assert_eq!(err.code, StatusCode::TestCustomCmdParseErr);
-    assert!(
-        err.message
-            .starts_with("unable to parse test command echo {{: "),
-        "{}",
-        err.message
+    assert_failure(
+        &result.unwrap_err(),
+        StatusCode::TestCustomCmdParseErr,
+        "unable to parse test command echo {{: ",
     );
     assert_eq!(output, "");
 
     let (result, _) = run(&command("true"), &dir.path().join("missing")).await;
-    let err = result.unwrap_err();
-    assert_eq!(err.code, StatusCode::TestCustomCmdRunErr);
-    assert!(
-        err.message.starts_with("error running cmd: "),
-        "{}",
-        err.message
+    assert_failure(
+        &result.unwrap_err(),
+        StatusCode::TestCustomCmdRunErr,
+        "error running cmd: ",
     );
 }
 
@@ -187,9 +184,13 @@ fn dependencies_come_from_paths_or_a_command() {
         &[],
     );
     let err = custom_test_dependencies(&failing, dir.path()).unwrap_err();
-    assert_eq!(err.code, StatusCode::TestCustomDependenciesCmdErr);
-    assert!(err.message.contains("oops"), "{}", err.message);
-    assert!(err.message.contains("exit status 2"), "{}", err.message);
+    assert_failure(
+        &err,
+        StatusCode::TestCustomDependenciesCmdErr,
+        "getting dependencies from command: echo oops >&2; exit 2: running [sh -c echo oops >&2; exit 2]\n",
+    );
+    assert_contains(&err.message, " - stderr: \"oops\\n\"\n");
+    assert_contains(&err.message, "exit status 2");
 
     let unmatched = with_dependencies(
         CustomTestDependencySource::Paths(vec!["nope/*".into()]),

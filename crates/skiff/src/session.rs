@@ -87,10 +87,36 @@ impl CommandSession {
         })
     }
 
+    /// Runs `work` in a session started as [`CommandSession::start`] does, then finishes the
+    /// session whatever `work` returned.
+    pub async fn within<T>(
+        config: &ConfigOptions,
+        api: &ApiOptions,
+        command: &str,
+        quiet: bool,
+        work: impl AsyncFnOnce(&mut CommandSession) -> anyhow::Result<T>,
+    ) -> anyhow::Result<T> {
+        let mut session = Self::start(config, api, command, quiet).await?;
+        let result = work(&mut session).await;
+        session.finish().await?;
+        result
+    }
+
     /// Ends the session: stops the API (after waiting for a client if asked) and writes the
     /// event-log file.
     pub async fn finish(self) -> anyhow::Result<()> {
         self.api.finish().await
+    }
+}
+
+/// Runs `work` unless SIGINT or SIGTERM comes first, which fails with "interrupted".
+pub async fn interruptible<T>(
+    interrupts: &mut Interrupts,
+    work: impl Future<Output = Result<T, PipelineError>>,
+) -> anyhow::Result<T> {
+    tokio::select! {
+        result = work => result.map_err(pipeline_error),
+        () = interrupts.recv() => anyhow::bail!("interrupted"),
     }
 }
 

@@ -12,14 +12,25 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use skiff_docker::Engine;
-use skiff_testenv::{code, engine, run_isolated, stderr, stdout};
+use skiff_testenv::{code, engine, free_port, run_isolated, stderr, stdout};
 use tokio::sync::Mutex;
 
 /// One deploying test at a time: they share container names.
 static ENGINE_TURN: Mutex<()> = Mutex::const_new(());
 
-async fn take_turn() -> tokio::sync::MutexGuard<'static, ()> {
-    ENGINE_TURN.lock().await
+/// A test's turn on the engine, with the engine to check what skiff left on it.
+struct Turn {
+    engine: Engine,
+    _guard: tokio::sync::MutexGuard<'static, ()>,
+}
+
+/// Waits for this test's turn; `None` (the test is skipped) without a test engine.
+async fn take_turn() -> Option<Turn> {
+    let engine = engine("DOCKER_HOST").await?;
+    Some(Turn {
+        engine,
+        _guard: ENGINE_TURN.lock().await,
+    })
 }
 
 /// A copy of `testdata/<name>` in a temporary directory, which is also skiff's `HOME`.
@@ -50,37 +61,65 @@ fn skiff(dir: &Path, args: &[&str]) -> Output {
     run_isolated(env!("CARGO_BIN_EXE_skiff"), dir, args, &[("HOME", home)])
 }
 
-/// A free TCP port on 127.0.0.1.
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+/// Runs skiff in `dir` with the API on and its event log written to `<dir>/events.v2`;
+/// returns the output and the event log.
+fn skiff_logged(dir: &Path, args: &[&str]) -> (Output, String) {
+    let port = free_port().to_string();
+    let log_file = dir.join("events");
+    let _ = std::fs::remove_file(dir.join("events.v2"));
+    let mut all = args.to_vec();
+    all.extend([
+        "--rpc-port",
+        &port,
+        "--event-log-file",
+        log_file.to_str().unwrap(),
+    ]);
+    let out = skiff(dir, &all);
+    (out, event_log(dir))
 }
 
-/// The API flags that make skiff write `<dir>/events.v2`.
-fn event_log_args(dir: &Path) -> Vec<String> {
-    vec![
-        "--rpc-port".into(),
-        free_port().to_string(),
-        "--event-log-file".into(),
-        dir.join("events").to_str().unwrap().into(),
-    ]
+/// Checks that every one of `expected` is in the event log `log`.
+fn assert_logged(log: &str, expected: &[&str]) {
+    for line in expected {
+        assert!(log.contains(line), "{line} not in:\n{log}");
+    }
 }
 
-/// Runs `skiff delete` (with `args`) in the project when dropped, so a failed assertion does
-/// not leave containers behind for the next test.
-struct DeleteOnDrop<'a> {
-    dir: &'a Path,
-    args: &'a [&'a str],
+/// A copy of a deploying test project that `skiff delete` (with `delete_args`) cleans up when
+/// dropped, so a failed assertion does not leave containers behind for the next test.
+struct Project {
+    dir: tempfile::TempDir,
+    delete_args: &'static [&'static str],
 }
 
-impl Drop for DeleteOnDrop<'_> {
+impl Project {
+    fn new(name: &str, delete_args: &'static [&'static str]) -> Project {
+        Project {
+            dir: project(name),
+            delete_args,
+        }
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Makes the `bert` image's build take a minute, after printing `building slowly`.
+    fn slow_build(&self) {
+        let dockerfile = self.path().join("bert/Dockerfile");
+        let slow = format!(
+            "{}RUN echo building slowly && sleep 60\n",
+            std::fs::read_to_string(&dockerfile).unwrap()
+        );
+        std::fs::write(&dockerfile, slow).unwrap();
+    }
+}
+
+impl Drop for Project {
     fn drop(&mut self) {
         let mut args = vec!["delete"];
-        args.extend(self.args);
-        let _ = skiff(self.dir, &args);
+        args.extend(self.delete_args);
+        let _ = skiff(self.path(), &args);
     }
 }
 
@@ -164,136 +203,95 @@ fn assert_success(out: &Output) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn run_deploys_two_reachable_containers_and_delete_removes_them() {
-    let Some(engine) = engine("DOCKER_HOST").await else {
+    let Some(turn) = take_turn().await else {
         return;
     };
-    let _turn = take_turn().await;
-    let dir = project("docker-deploy");
-    let _delete = DeleteOnDrop {
-        dir: dir.path(),
-        args: &[],
-    };
-    let mut args = vec!["run".to_owned()];
-    args.extend(event_log_args(dir.path()));
-    let out = skiff(
-        dir.path(),
-        &args.iter().map(String::as_str).collect::<Vec<_>>(),
-    );
+    let dir = Project::new("docker-deploy", &[]);
+    let (out, log) = skiff_logged(dir.path(), &["run"]);
     assert_success(&out);
 
-    assert_eq!(deployed(&engine).await, ["bert", "ernie"]);
+    assert_eq!(deployed(&turn.engine).await, ["bert", "ernie"]);
     assert!(http_get(forwarded_port(dir.path(), "bert")).contains("hello from bert"));
     assert!(http_get(forwarded_port(dir.path(), "ernie")).contains("hello from ernie"));
-    let log = event_log(dir.path());
-    for expected in [
-        r#""taskEvent":{"id":"Deploy-0","task":"Deploy","description":"Deploy to cluster","status":"InProgress"}"#,
-        r#""deploySubtaskEvent":{"id":"0","taskId":"Deploy-0","status":"Succeeded"}"#,
-        r#""taskEvent":{"id":"Deploy-0","task":"Deploy","status":"Succeeded"}"#,
-    ] {
-        assert!(log.contains(expected), "{expected} not in:\n{log}");
-    }
+    assert_logged(
+        &log,
+        &[
+            r#""taskEvent":{"id":"Deploy-0","task":"Deploy","description":"Deploy to cluster","status":"InProgress"}"#,
+            r#""deploySubtaskEvent":{"id":"0","taskId":"Deploy-0","status":"Succeeded"}"#,
+            r#""taskEvent":{"id":"Deploy-0","task":"Deploy","status":"Succeeded"}"#,
+        ],
+    );
 
     let dry = skiff(dir.path(), &["delete", "--dry-run"]);
     assert_success(&dry);
-    assert_eq!(deployed(&engine).await, ["bert", "ernie"]);
+    assert_eq!(deployed(&turn.engine).await, ["bert", "ernie"]);
 
     let out = skiff(dir.path(), &["delete"]);
     assert_success(&out);
-    assert_nothing_deployed(&engine).await;
+    assert_nothing_deployed(&turn.engine).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn delete_removes_the_profile_container() {
-    let Some(engine) = engine("DOCKER_HOST").await else {
+    let Some(turn) = take_turn().await else {
         return;
     };
-    let _turn = take_turn().await;
-    let dir = project("docker-deploy");
-    let _delete = DeleteOnDrop {
-        dir: dir.path(),
-        args: &["-p", "one-container"],
-    };
+    let dir = Project::new("docker-deploy", &["-p", "one-container"]);
     assert_success(&skiff(dir.path(), &["run", "-p", "one-container"]));
-    assert_eq!(deployed(&engine).await, ["docker-bert-img-1"]);
+    assert_eq!(deployed(&turn.engine).await, ["docker-bert-img-1"]);
     assert_success(&skiff(dir.path(), &["delete", "-p", "one-container"]));
-    assert_nothing_deployed(&engine).await;
+    assert_nothing_deployed(&turn.engine).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_taken_host_port_is_replaced_by_a_free_one() {
-    let Some(engine) = engine("DOCKER_HOST").await else {
+    let Some(turn) = take_turn().await else {
         return;
     };
-    let _turn = take_turn().await;
-    let dir = project("docker-deploy");
-    let _delete = DeleteOnDrop {
-        dir: dir.path(),
-        args: &["-p", "one-container"],
-    };
+    let dir = Project::new("docker-deploy", &["-p", "one-container"]);
     let Ok(_taken) = std::net::TcpListener::bind("127.0.0.1:19082") else {
         panic!("port 19082 is in use by something else on this machine");
     };
-    let mut args = vec!["run".to_owned(), "-p".into(), "one-container".into()];
-    args.extend(event_log_args(dir.path()));
-    let out = skiff(
-        dir.path(),
-        &args.iter().map(String::as_str).collect::<Vec<_>>(),
-    );
+    let (out, _) = skiff_logged(dir.path(), &["run", "-p", "one-container"]);
     assert_success(&out);
     let port = forwarded_port(dir.path(), "docker-bert-img-1");
     assert_ne!(port, 19082);
     assert!(http_get(port).contains("hello from bert"));
     assert_success(&skiff(dir.path(), &["delete", "-p", "one-container"]));
-    assert_nothing_deployed(&engine).await;
+    assert_nothing_deployed(&turn.engine).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_container_that_crashes_on_start_fails_the_run_and_is_removed() {
-    let Some(engine) = engine("DOCKER_HOST").await else {
+    let Some(turn) = take_turn().await else {
         return;
     };
-    let _turn = take_turn().await;
-    let dir = project("crash-on-start");
-    let _delete = DeleteOnDrop {
-        dir: dir.path(),
-        args: &[],
-    };
-    let mut args = vec!["run".to_owned()];
-    args.extend(event_log_args(dir.path()));
-    let out = skiff(
-        dir.path(),
-        &args.iter().map(String::as_str).collect::<Vec<_>>(),
-    );
+    let dir = Project::new("crash-on-start", &[]);
+    let (out, log) = skiff_logged(dir.path(), &["run"]);
     assert_eq!(code(&out), 1, "stdout:\n{}", stdout(&out));
     let err = stderr(&out);
     assert!(err.contains("exit code 3"), "{err}");
     assert!(err.contains("fatal: no config found"), "{err}");
-    let log = event_log(dir.path());
     assert!(
         log.contains(r#""errCode":"STATUSCHECK_CONTAINER_TERMINATED""#),
         "{log}"
     );
-    assert_nothing_deployed(&engine).await;
+    assert_nothing_deployed(&turn.engine).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn build_args_see_the_image_repo_name_and_tag() {
-    let Some(engine) = engine("DOCKER_HOST").await else {
+    let Some(turn) = take_turn().await else {
         return;
     };
-    let _turn = take_turn().await;
-    let dir = project("docker-run-with-build-args/artifact-with-dependency");
-    let _delete = DeleteOnDrop {
-        dir: dir.path(),
-        args: &[],
-    };
+    let dir = Project::new("docker-run-with-build-args/artifact-with-dependency", &[]);
     assert_success(&skiff(dir.path(), &["run"]));
     let mut lines = Vec::new();
     let spec = skiff_docker::ContainerSpec {
         image: "child:latest".into(),
         ..Default::default()
     };
-    engine
+    turn.engine
         .run_to_completion(&spec, Some(Duration::from_secs(30)), |l| lines.push(l.text))
         .await
         .unwrap();
@@ -302,7 +300,7 @@ async fn build_args_see_the_image_repo_name_and_tag() {
         "IMAGE_REPO: gcr.io/k8s-skaffold, IMAGE_NAME: skaffold, IMAGE_TAG:latest"
     );
     assert_success(&skiff(dir.path(), &["delete"]));
-    assert_nothing_deployed(&engine).await;
+    assert_nothing_deployed(&turn.engine).await;
 
     let dir = project("docker-run-with-build-args/single-artifact");
     assert_success(&skiff(dir.path(), &["build"]));
@@ -311,7 +309,7 @@ async fn build_args_see_the_image_repo_name_and_tag() {
         image: "example:latest".into(),
         ..Default::default()
     };
-    engine
+    turn.engine
         .run_to_completion(&spec, Some(Duration::from_secs(30)), |l| lines.push(l.text))
         .await
         .unwrap();
@@ -326,6 +324,10 @@ struct Background {
 
 impl Background {
     fn start(dir: &Path, args: &[&str]) -> Background {
+        Background::start_with_env(dir, args, &[])
+    }
+
+    fn start_with_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Background {
         let stdout = dir.join("stdout.txt");
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_skiff"));
         cmd.current_dir(dir)
@@ -339,6 +341,7 @@ impl Background {
                 cmd.env_remove(key);
             }
         }
+        cmd.envs(env.iter().copied());
         Background {
             child: cmd.spawn().unwrap(),
             stdout,
@@ -393,140 +396,187 @@ impl Drop for Background {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn ctrl_c_while_tailing_removes_the_containers() {
-    let Some(engine) = engine("DOCKER_HOST").await else {
+    let Some(turn) = take_turn().await else {
         return;
     };
-    let _turn = take_turn().await;
-    let dir = project("docker-deploy");
-    let _delete = DeleteOnDrop {
-        dir: dir.path(),
-        args: &[],
-    };
+    let dir = Project::new("docker-deploy", &[]);
     let mut run = Background::start(dir.path(), &["run", "--tail"]);
     // The application's log lines, prefixed with the image name (the build output also
     // contains the command's text).
     run.wait_for_output("[bert] bert is serving", Duration::from_secs(120));
     run.wait_for_output("[ernie] ernie is serving", Duration::from_secs(10));
-    assert_eq!(deployed(&engine).await, ["bert", "ernie"]);
+    assert_eq!(deployed(&turn.engine).await, ["bert", "ernie"]);
     run.interrupt();
     assert_eq!(run.wait(Duration::from_secs(30)), 0);
-    assert_nothing_deployed(&engine).await;
+    assert_nothing_deployed(&turn.engine).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn ctrl_c_during_the_build_deploys_nothing() {
-    let Some(engine) = engine("DOCKER_HOST").await else {
+    let Some(turn) = take_turn().await else {
         return;
     };
-    let _turn = take_turn().await;
-    let dir = project("docker-deploy");
-    let _delete = DeleteOnDrop {
-        dir: dir.path(),
-        args: &[],
-    };
-    let dockerfile = dir.path().join("bert/Dockerfile");
-    let slow = format!(
-        "{}RUN echo building slowly && sleep 60\n",
-        std::fs::read_to_string(&dockerfile).unwrap()
-    );
-    std::fs::write(&dockerfile, slow).unwrap();
+    let dir = Project::new("docker-deploy", &[]);
+    dir.slow_build();
     let started = Instant::now();
     let mut run = Background::start(dir.path(), &["run", "--tail", "--cache-artifacts=false"]);
     run.wait_for_output("building slowly", Duration::from_secs(60));
     run.interrupt();
     assert_ne!(run.wait(Duration::from_secs(30)), 0);
     assert!(started.elapsed() < Duration::from_secs(55));
-    assert_nothing_deployed(&engine).await;
+    assert_nothing_deployed(&turn.engine).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn exec_actions_report_exec_events() {
-    if engine("DOCKER_HOST").await.is_none() {
+    let Some(_turn) = take_turn().await else {
         return;
-    }
-    let _turn = take_turn().await;
-    let dir = project("custom-actions-local");
-    let exec = |action: &str| {
-        let mut args = vec!["exec".to_owned(), action.to_owned()];
-        args.extend(event_log_args(dir.path()));
-        let _ = std::fs::remove_file(dir.path().join("events.v2"));
-        let out = skiff(
-            dir.path(),
-            &args.iter().map(String::as_str).collect::<Vec<_>>(),
-        );
-        (out, event_log(dir.path()))
     };
+    let dir = project("custom-actions-local");
+    let exec = |action: &str| skiff_logged(dir.path(), &["exec", action]);
 
     let (out, log) = exec("action-succeeded");
     assert_success(&out);
-    for expected in [
-        r#""taskEvent":{"id":"Exec-0","task":"Exec","description":"Executing custom action action-succeeded","status":"InProgress"}}"#,
-        r#""execEvent":{"id":"task7","taskId":"Exec-0","status":"InProgress"}}"#,
-        r#""execEvent":{"id":"task7","taskId":"Exec-0","status":"Succeeded"}}"#,
-        r#""execEvent":{"id":"task8","taskId":"Exec-0","status":"Succeeded"}}"#,
-    ] {
-        assert!(log.contains(expected), "{expected} not in:\n{log}");
-    }
+    assert_logged(
+        &log,
+        &[
+            r#""taskEvent":{"id":"Exec-0","task":"Exec","description":"Executing custom action action-succeeded","status":"InProgress"}}"#,
+            r#""execEvent":{"id":"task7","taskId":"Exec-0","status":"InProgress"}}"#,
+            r#""execEvent":{"id":"task7","taskId":"Exec-0","status":"Succeeded"}}"#,
+            r#""execEvent":{"id":"task8","taskId":"Exec-0","status":"Succeeded"}}"#,
+        ],
+    );
 
     let (out, log) = exec("action-fail-fast");
     assert_eq!(code(&out), 1);
-    let expected = r#""execEvent":{"id":"task4","taskId":"Exec-0","status":"Failed","actionableErr":{"errCode":"UNKNOWN_ERROR","message":"\"task4\" running container image \"localhost/skiff-base:busybox\" errored during run with status code: 1""#;
-    assert!(log.contains(expected), "{expected} not in:\n{log}");
+    assert_logged(
+        &log,
+        &[
+            r#""execEvent":{"id":"task4","taskId":"Exec-0","status":"Failed","actionableErr":{"errCode":"UNKNOWN_ERROR","message":"\"task4\" running container image \"localhost/skiff-base:busybox\" errored during run with status code: 1""#,
+        ],
+    );
 
     let (out, log) = exec("action-fail-safe");
     assert_eq!(code(&out), 1);
-    let expected = r#""taskEvent":{"id":"Exec-0","task":"Exec","status":"Failed","actionableErr":{"errCode":"UNKNOWN_ERROR","message":"1 error(s) occurred:\n* \"task6\" running container image \"localhost/skiff-base:busybox\" errored during run with status code: 1""#;
-    assert!(log.contains(expected), "{expected} not in:\n{log}");
-    assert!(
-        log.contains(r#""execEvent":{"id":"task5","taskId":"Exec-0","status":"Succeeded"}}"#),
-        "{log}"
+    assert_logged(
+        &log,
+        &[
+            r#""taskEvent":{"id":"Exec-0","task":"Exec","status":"Failed","actionableErr":{"errCode":"UNKNOWN_ERROR","message":"1 error(s) occurred:\n* \"task6\" running container image \"localhost/skiff-base:busybox\" errored during run with status code: 1""#,
+            r#""execEvent":{"id":"task5","taskId":"Exec-0","status":"Succeeded"}}"#,
+        ],
     );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn verify_reports_container_output_and_failures() {
-    if engine("DOCKER_HOST").await.is_none() {
+    let Some(_turn) = take_turn().await else {
         return;
-    }
-    let _turn = take_turn().await;
+    };
+    let verify = |dir: &Path| skiff_logged(dir, &["verify", "--env-file", "verify.env"]);
     let dir = project("verify-succeed");
-    let mut args = vec![
-        "verify".to_owned(),
-        "--env-file".into(),
-        "verify.env".into(),
-    ];
-    args.extend(event_log_args(dir.path()));
-    let out = skiff(
-        dir.path(),
-        &args.iter().map(String::as_str).collect::<Vec<_>>(),
-    );
+    let (out, log) = verify(dir.path());
     assert_success(&out);
-    let log = event_log(dir.path());
-    assert!(log.contains("Hello from Docker!"), "{log}");
-    assert!(log.contains("foo-var"), "{log}");
-    assert!(
-        log.contains(
-            r#""verifyEvent":{"id":"hello-docker","taskId":"Verify-0","status":"Succeeded"}"#
-        ),
-        "{log}"
+    assert_logged(
+        &log,
+        &[
+            "Hello from Docker!",
+            "foo-var",
+            r#""verifyEvent":{"id":"hello-docker","taskId":"Verify-0","status":"Succeeded"}"#,
+        ],
     );
 
     let dir = project("verify-fail");
-    let mut args = vec![
-        "verify".to_owned(),
-        "--env-file".into(),
-        "verify.env".into(),
-    ];
-    args.extend(event_log_args(dir.path()));
-    let out = skiff(
-        dir.path(),
-        &args.iter().map(String::as_str).collect::<Vec<_>>(),
-    );
+    let (out, log) = verify(dir.path());
     assert_eq!(code(&out), 1);
-    let log = event_log(dir.path());
-    assert!(log.contains("foo-var"), "{log}");
-    assert!(
-        log.contains(r#""verifyEvent":{"id":"failing","taskId":"Verify-0","status":"Failed""#),
-        "{log}"
+    assert_logged(
+        &log,
+        &[
+            "foo-var",
+            r#""verifyEvent":{"id":"failing","taskId":"Verify-0","status":"Failed""#,
+        ],
     );
+}
+
+/// A stand-in engine socket that forwards to the real one until it is stopped, when every
+/// connection is cut and new ones are refused: the engine going away mid-run.
+struct EngineProxy {
+    socket: PathBuf,
+    tasks: tokio::task::JoinSet<()>,
+}
+
+impl EngineProxy {
+    fn start(dir: &Path, engine_socket: PathBuf) -> EngineProxy {
+        let socket = dir.join("engine.sock");
+        let listener = tokio::net::UnixListener::bind(&socket).unwrap();
+        let mut tasks = tokio::task::JoinSet::new();
+        tasks.spawn(async move {
+            let mut connections = tokio::task::JoinSet::new();
+            while let Ok((mut client, _)) = listener.accept().await {
+                let engine_socket = engine_socket.clone();
+                connections.spawn(async move {
+                    if let Ok(mut engine) = tokio::net::UnixStream::connect(engine_socket).await {
+                        let _ = tokio::io::copy_bidirectional(&mut client, &mut engine).await;
+                    }
+                });
+            }
+        });
+        EngineProxy { socket, tasks }
+    }
+
+    fn host(&self) -> String {
+        format!("unix://{}", self.socket.display())
+    }
+
+    /// Cuts every connection and stops answering.
+    async fn stop(mut self) {
+        self.tasks.shutdown().await;
+        let _ = std::fs::remove_file(&self.socket);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_engine_going_away_mid_build_fails_with_a_clear_error() {
+    let Some(turn) = take_turn().await else {
+        return;
+    };
+    let real = turn
+        .engine
+        .host()
+        .strip_prefix("unix://")
+        .expect("a unix socket")
+        .to_owned();
+    let dir = Project::new("docker-deploy", &[]);
+    dir.slow_build();
+    let proxy = EngineProxy::start(dir.path(), PathBuf::from(real));
+    let host = proxy.host();
+    let mut run = Background::start_with_env(
+        dir.path(),
+        &["run", "--cache-artifacts=false"],
+        &[("DOCKER_HOST", &host)],
+    );
+    run.wait_for_output("building slowly", Duration::from_secs(60));
+    proxy.stop().await;
+    assert_eq!(run.wait(Duration::from_secs(30)), 1);
+    let err = std::fs::read_to_string(dir.path().join("stderr.txt")).unwrap();
+    assert!(
+        err.contains("docker") || err.contains("engine"),
+        "the error does not say what failed:\n{err}"
+    );
+    assert_nothing_deployed(&turn.engine).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_during_the_deploy_removes_what_was_started() {
+    let Some(turn) = take_turn().await else {
+        return;
+    };
+    let dir = Project::new("docker-deploy", &[]);
+    let mut run = Background::start(dir.path(), &["run"]);
+    run.wait_for_output(
+        "Waiting for deployments to stabilize",
+        Duration::from_secs(120),
+    );
+    run.interrupt();
+    assert_ne!(run.wait(Duration::from_secs(30)), 0);
+    assert_nothing_deployed(&turn.engine).await;
 }

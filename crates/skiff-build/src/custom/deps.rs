@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use skiff_config::model::{CustomArtifact, CustomDependencySource};
 use skiff_config::template;
+use skiff_events::duration::go_duration;
 
 use super::doublestar::{self, BadPattern, Pattern};
 use super::process::{self, RunError};
@@ -136,7 +137,7 @@ fn command_dependencies(
             return Err(fail(format!(
                 "running {}: timed out after {}{}",
                 go_args(&split),
-                process::format_duration(after),
+                go_duration(after),
                 process::tail_message(&tail)
             )));
         }

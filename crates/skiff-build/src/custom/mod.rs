@@ -36,6 +36,7 @@ use std::time::Duration;
 use skiff_config::model::{Artifact, ArtifactType, CustomArtifact};
 use skiff_config::template;
 use skiff_docker::{Engine, EngineError, split_tag};
+use skiff_events::duration::go_duration;
 use skiff_proto::enums::{StatusCode, SuggestionCode};
 
 pub use deps::{
@@ -169,7 +170,7 @@ pub async fn run_build_script(
         ))),
         Err(RunError::TimedOut { after, tail }) => Err(script_error(format!(
             "timed out after {}{}",
-            process::format_duration(after),
+            go_duration(after),
             process::tail_message(&tail)
         ))),
         Err(e) => Err(script_error(e)),

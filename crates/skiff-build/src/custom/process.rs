@@ -14,6 +14,7 @@ use std::sync::Mutex;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use skiff_events::duration::go_duration;
 use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 
 use crate::builder::BuildOutput;
@@ -47,30 +48,13 @@ pub enum RunError {
     #[error("waiting for cmd: {0}")]
     Wait(#[source] io::Error),
     /// The child ran longer than allowed and was killed with its process group.
-    #[error("timed out after {}", format_duration(*after))]
+    #[error("timed out after {}", go_duration(*after))]
     TimedOut {
         /// The limit.
         after: Duration,
         /// The last output lines before it was killed.
         tail: Vec<String>,
     },
-}
-
-/// `90s`, `1m30s`, `250ms`: a duration the way Go prints round ones.
-pub fn format_duration(d: Duration) -> String {
-    let ms = d.as_millis();
-    if ms < 1000 {
-        return format!("{ms}ms");
-    }
-    let secs = d.as_secs();
-    let frac = ms % 1000;
-    let (m, s) = (secs / 60, secs % 60);
-    let s = if frac == 0 {
-        format!("{s}s")
-    } else {
-        format!("{s}.{}s", format!("{frac:03}").trim_end_matches('0'))
-    };
-    if m == 0 { s } else { format!("{m}m{s}") }
 }
 
 /// Go's spelling of how a process ended: `exit status 2`, `signal: killed`.
@@ -465,14 +449,6 @@ pub fn tail_message(tail: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn durations_print_like_go() {
-        assert_eq!(format_duration(Duration::from_millis(250)), "250ms");
-        assert_eq!(format_duration(Duration::from_secs(5)), "5s");
-        assert_eq!(format_duration(Duration::from_secs(90)), "1m30s");
-        assert_eq!(format_duration(Duration::from_millis(1500)), "1.5s");
-    }
 
     #[test]
     fn tail_keeps_the_last_lines() {

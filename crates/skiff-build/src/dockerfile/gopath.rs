@@ -300,7 +300,8 @@ fn glob_dir(
     Ok(())
 }
 
-/// Go's `strconv.Quote`, used to echo user input in error messages the way Docker does.
+/// Go's `strconv.Quote` (`%q` of a string), used to echo user input in messages the way Docker
+/// and Skaffold do. Re-exported as `skiff_build::go_quote`.
 pub fn go_quote(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');

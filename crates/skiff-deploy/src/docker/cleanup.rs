@@ -10,7 +10,7 @@ use skiff_proto::enums::StatusCode;
 
 use super::naming::{base_name, is_named_after};
 use super::{DockerTarget, RUN_ID_LABEL};
-use crate::error::DeployError;
+use crate::error::{DeployError, engine_error};
 
 /// What a cleanup removes: containers (id → name) and networks.
 struct Leftovers {
@@ -131,5 +131,5 @@ impl DockerTarget {
 }
 
 fn failure(what: &str, err: &skiff_docker::EngineError) -> DeployError {
-    DeployError::engine(what, err, StatusCode::DeployCleanupErr)
+    engine_error(what, err, StatusCode::DeployCleanupErr)
 }

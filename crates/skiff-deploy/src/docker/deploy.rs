@@ -9,7 +9,7 @@ use skiff_proto::v2::{IntOrString, PortForwardEvent};
 
 use super::naming::{base_name, candidate};
 use super::{CONTAINER_RESOURCE_TYPE, DeployedContainer, DockerTarget, ForwardedPort, IMAGE_LABEL};
-use crate::error::DeployError;
+use crate::error::{DeployError, engine_error};
 
 /// The deployer index of the docker target in deploy subtask events and output.
 pub(crate) const SUBTASK: &str = "0";
@@ -39,7 +39,7 @@ impl DockerTarget {
             .create_network(&self.network, &self.labels())
             .await
             .map_err(|e| {
-                DeployError::engine(
+                engine_error(
                     &format!("creating skaffold network {}", self.network),
                     &e,
                     StatusCode::DeployUnknown,
@@ -123,7 +123,7 @@ impl DockerTarget {
                 .remove_container(&previous.id)
                 .await
                 .map_err(|e| {
-                    DeployError::engine(
+                    engine_error(
                         &format!(
                             "failed to remove old container {} for image {image}",
                             previous.name
@@ -177,7 +177,7 @@ impl DockerTarget {
         for attempt in 0..MAX_NAME_ATTEMPTS {
             let name = candidate(&base, attempt);
             let taken = self.engine.inspect_container(&name).await.map_err(|e| {
-                DeployError::engine(
+                engine_error(
                     &format!("looking up container {name}"),
                     &e,
                     StatusCode::DeployUnknown,
@@ -199,7 +199,7 @@ impl DockerTarget {
                 // Taken since the look-up (dockerd answers 409; Podman's check above suffices).
                 Err(e) if e.is_conflict() => continue,
                 Err(e) => {
-                    return Err(DeployError::engine(
+                    return Err(engine_error(
                         &format!("creating container {name} for image {image}"),
                         &e,
                         StatusCode::DeployUnknown,
@@ -254,7 +254,7 @@ fn start_error(container: &DeployedContainer, err: &EngineError) -> DeployError 
         .iter()
         .any(|needle| text.contains(needle));
     if !port_taken || container.ports.is_empty() {
-        return DeployError::engine(&what, err, StatusCode::StatuscheckRunContainerErr);
+        return engine_error(&what, err, StatusCode::StatuscheckRunContainerErr);
     }
     let ports: Vec<String> = container
         .ports

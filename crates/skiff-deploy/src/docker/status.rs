@@ -13,14 +13,14 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
 use skiff_docker::{ContainerDetails, Engine};
+use skiff_events::duration::{go_duration, humanize};
 use skiff_events::{Output, Phase, Status, StatusCheckUpdate};
 use skiff_proto::enums::{StatusCode, SuggestionCode};
 use tokio::time::Instant;
 
 use super::deploy::SUBTASK;
 use super::{DEFAULT_STATUS_CHECK_DEADLINE, DeployedContainer, DockerTarget};
-use crate::duration::{go_duration, humanize};
-use crate::error::DeployError;
+use crate::error::{DeployError, engine_error};
 
 /// How long a container must run, without restarting, to count as stable. Long enough for a
 /// program that fails at start-up (a missing file, a bad flag, a port in use) to have exited,
@@ -37,41 +37,31 @@ const LOG_LINES: usize = 20;
 /// standalone pod).
 const PENDING: StatusCode = StatusCode::StatuscheckStandalonePodsPending;
 
-/// Why a container is not stable, with its last log lines.
-struct Failure {
-    code: StatusCode,
-    headline: String,
+/// Why a container is not stable (its message is the one-line headline), with its last log
+/// lines.
+struct Unstable {
+    headline: DeployError,
     logs: Vec<String>,
-    suggestion: Option<(SuggestionCode, String)>,
 }
 
-impl Failure {
-    fn new(code: StatusCode, headline: String) -> Self {
+impl From<DeployError> for Unstable {
+    fn from(headline: DeployError) -> Self {
         Self {
-            code,
             headline,
             logs: Vec::new(),
-            suggestion: None,
         }
     }
+}
 
-    fn suggest(mut self, code: SuggestionCode, action: &str) -> Self {
-        self.suggestion = Some((code, action.to_owned()));
-        self
-    }
-
+impl Unstable {
     /// The headline followed by the log lines, as Skaffold shows a pod's logs (`  > line`).
     fn error(&self) -> DeployError {
-        let mut message = self.headline.clone();
+        let mut error = self.headline.clone();
         for line in &self.logs {
-            message.push_str("\n  > ");
-            message.push_str(line);
+            error.message.push_str("\n  > ");
+            error.message.push_str(line);
         }
-        DeployError {
-            code: self.code,
-            message,
-            suggestion: self.suggestion.clone(),
-        }
+        error
     }
 }
 
@@ -155,7 +145,7 @@ impl DockerTarget {
                         .collect();
                     report.push_str(&format!(
                         " - {resource} failed. Error: {}.\n",
-                        failure.headline
+                        failure.headline.message
                     ));
                     output.write(Phase::Deploy, &resource, &report);
                     return Err(DeployError {
@@ -180,28 +170,23 @@ async fn watch(
     container: &DeployedContainer,
     deadline: Instant,
     allowed: Duration,
-) -> Result<(), Failure> {
+) -> Result<(), Unstable> {
     // When the container was first seen running, and its restart count then.
     let mut running_since: Option<(Instant, i64)> = None;
     loop {
         let details = engine.inspect_container(&container.id).await.map_err(|e| {
-            let error = DeployError::engine(
+            engine_error(
                 &format!("reading the state of container {}", container.name),
                 &e,
                 StatusCode::StatuscheckUnknown,
-            );
-            Failure {
-                code: error.code,
-                headline: error.message,
-                logs: Vec::new(),
-                suggestion: error.suggestion,
-            }
+            )
         })?;
         let Some(details) = details else {
-            return Err(Failure::new(
+            return Err(DeployError::new(
                 StatusCode::StatuscheckContainerTerminated,
                 format!("container {} was removed", container.name),
-            ));
+            )
+            .into());
         };
         let now = Instant::now();
         if let Some(failure) = failure(&details, running_since) {
@@ -219,17 +204,21 @@ async fn watch(
             _ => {}
         }
         if now >= deadline {
-            return Err(Failure::new(
+            return Err(DeployError::new(
                 StatusCode::StatuscheckDeadlineExceeded,
                 format!("could not stabilize within {}", go_duration(allowed)),
-            ));
+            )
+            .into());
         }
         tokio::time::sleep(POLL_PERIOD.min(deadline - now)).await;
     }
 }
 
 /// The failure `details` shows, if any, given when the container was first seen running.
-fn failure(details: &ContainerDetails, running_since: Option<(Instant, i64)>) -> Option<Failure> {
+fn failure(
+    details: &ContainerDetails,
+    running_since: Option<(Instant, i64)>,
+) -> Option<DeployError> {
     let name = &details.name;
     let restarted = running_since.is_some_and(|(_, count)| details.restart_count > count);
     match details.status.as_str() {
@@ -243,7 +232,7 @@ fn failure(details: &ContainerDetails, running_since: Option<(Instant, i64)>) ->
                 headline.push_str(&format!(": {}", details.error));
             }
             Some(
-                Failure::new(StatusCode::StatuscheckContainerTerminated, headline).suggest(
+                DeployError::new(StatusCode::StatuscheckContainerTerminated, headline).suggest(
                     SuggestionCode::CheckContainerLogs,
                     "Check the container's output above and fix the program or the image's command.",
                 ),
@@ -252,7 +241,7 @@ fn failure(details: &ContainerDetails, running_since: Option<(Instant, i64)>) ->
         "restarting" => Some(restarting(name, details.exit_code)),
         _ if restarted => Some(restarting(name, details.exit_code)),
         "running" if details.health.as_deref() == Some("unhealthy") => Some(
-            Failure::new(
+            DeployError::new(
                 StatusCode::StatuscheckUnhealthy,
                 format!("container {name} is unhealthy"),
             )
@@ -265,8 +254,8 @@ fn failure(details: &ContainerDetails, running_since: Option<(Instant, i64)>) ->
     }
 }
 
-fn restarting(name: &str, exit_code: i64) -> Failure {
-    Failure::new(
+fn restarting(name: &str, exit_code: i64) -> DeployError {
+    DeployError::new(
         StatusCode::StatuscheckContainerRestarting,
         format!("container {name} is restarting after exiting with code {exit_code}"),
     )
@@ -276,17 +265,17 @@ fn restarting(name: &str, exit_code: i64) -> Failure {
     )
 }
 
-/// `failure` with the container's last log lines (none when they cannot be read).
+/// `headline` with the container's last log lines (none when they cannot be read).
 async fn with_logs(
     engine: &Engine,
     container: &DeployedContainer,
-    mut failure: Failure,
-) -> Failure {
+    headline: DeployError,
+) -> Unstable {
     let lines = engine.log_lines(&container.id, false, Some(LOG_LINES));
-    failure.logs = lines
+    let logs = lines
         .filter_map(|line| async move { line.ok() })
         .map(|line| line.text.trim_end_matches(['\n', '\r']).to_owned())
         .collect()
         .await;
-    failure
+    Unstable { headline, logs }
 }

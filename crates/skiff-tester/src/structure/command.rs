@@ -12,13 +12,13 @@
 //! become empty), like a shell would.
 
 use std::collections::HashMap;
-use std::time::Instant;
 
 use skiff_docker::Engine;
 
 use super::config::{CommandTest, KeyValue};
 use super::containers::{Leftovers, run_and_commit, run_captured, run_step};
-use super::report::{TestResult, check_patterns};
+use super::gofmt::go_quote_list;
+use super::report::{TestResult, check_patterns, run_test};
 
 /// Validates and runs one command test against `image`, whose configured environment is
 /// `image_env` (`NAME=value` entries).
@@ -29,18 +29,14 @@ pub(crate) async fn run_command_test(
     image_env: &[String],
     engine: &Engine,
 ) -> TestResult {
-    let started = Instant::now();
-    let mut result = TestResult::new(format!("Command Test: {}", test.name));
-    if let Some(problem) = validate(test) {
-        result.fail(problem);
-        return result;
-    }
-    let env = expand_env(global_env.iter().chain(&test.env_vars), image_env);
-    let mut leftovers = Leftovers::new(engine);
-    run(test, image, &env, engine, &mut leftovers, &mut result).await;
-    leftovers.remove().await;
-    result.duration = started.elapsed();
-    result
+    let name = format!("Command Test: {}", test.name);
+    run_test(name, validate(test), async |result| {
+        let env = expand_env(global_env.iter().chain(&test.env_vars), image_env);
+        let mut leftovers = Leftovers::new(engine);
+        run(test, image, &env, engine, &mut leftovers, result).await;
+        leftovers.remove().await;
+    })
+    .await
 }
 
 /// container-structure-test's checks of a command test's configuration.
@@ -97,7 +93,7 @@ async fn run(
             result.stdout = captured.stdout;
             result.stderr = captured.stderr;
         }
-        Err(e) => result.fail(format!("error running {command:?}: {e}")),
+        Err(e) => result.fail(format!("error running {}: {e}", go_quote_list(&command))),
     }
     for step in &test.teardown {
         if let Err(reason) = run_step(engine, &current, step, env).await {

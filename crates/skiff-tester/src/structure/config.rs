@@ -8,6 +8,7 @@ use std::fmt;
 
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, Visitor};
+use skiff_build::go_quote;
 
 /// The only schema version there is.
 pub(crate) const SCHEMA_VERSION: &str = "2.0.0";
@@ -235,11 +236,15 @@ impl StructureTestFile {
         }
         if file.schema_version != SCHEMA_VERSION {
             return Err(if file.schema_version.is_empty() {
-                format!("schemaVersion is missing: set it to {SCHEMA_VERSION:?}")
+                format!(
+                    "schemaVersion is missing: set it to {}",
+                    go_quote(SCHEMA_VERSION)
+                )
             } else {
                 format!(
-                    "unsupported schemaVersion {:?}: skiff supports {SCHEMA_VERSION:?}",
-                    file.schema_version
+                    "unsupported schemaVersion {}: skiff supports {}",
+                    go_quote(&file.schema_version),
+                    go_quote(SCHEMA_VERSION)
                 )
             });
         }

@@ -12,6 +12,7 @@ use bollard::query_parameters::{
 use futures_util::StreamExt;
 use skiff_docker::{ContainerSpec, Engine, EngineError, LogStream, RunEnd};
 
+use super::gofmt::go_quote_list;
 use super::ownership;
 
 /// The repository setup steps are committed to (`skiff-structure-setup:<pid>-<n>`), so a
@@ -145,7 +146,7 @@ pub(crate) async fn run_step(
 ) -> Result<(), String> {
     let captured = run_captured(engine, image, command, env)
         .await
-        .map_err(|e| format!("running {command:?}: {e}"))?;
+        .map_err(|e| format!("running {}: {e}", go_quote_list(command)))?;
     check_step(
         command,
         captured.exit_code,
@@ -161,7 +162,8 @@ fn check_step(command: &[String], code: i64, stdout: &str, stderr: &str) -> Resu
     let output: Vec<&str> = stdout.lines().chain(stderr.lines()).collect();
     let tail = &output[output.len().saturating_sub(STEP_OUTPUT_LINES)..];
     Err(format!(
-        "{command:?} exited with code {code}{}",
+        "{} exited with code {code}{}",
+        go_quote_list(command),
         if tail.is_empty() {
             String::new()
         } else {
@@ -179,7 +181,7 @@ pub(crate) async fn run_and_commit(
     command: &[String],
     env: &[String],
 ) -> Result<String, String> {
-    let failed = |e: EngineError| format!("running {command:?}: {e}");
+    let failed = |e: EngineError| format!("running {}: {e}", go_quote_list(command));
     let id = engine
         .create_container(&spec(image, command, env))
         .await
@@ -214,7 +216,7 @@ pub(crate) async fn run_and_commit(
         .client()
         .commit_container(options, ContainerConfig::default())
         .await
-        .map_err(|e| format!("committing the result of {command:?}: {e}"))?;
+        .map_err(|e| format!("committing the result of {}: {e}", go_quote_list(command)))?;
     leftovers.images.push(committed.id.clone());
     engine.remove_container(&id).await.map_err(failed)?;
     leftovers.containers.retain(|c| c != &id);
@@ -533,7 +535,7 @@ mod tests {
         assert_eq!(check_step(&command, 0, "x", ""), Ok(()));
         assert_eq!(
             check_step(&command, 3, "out\n", "err\n").unwrap_err(),
-            "[\"sh\", \"-c\", \"exit 3\"] exited with code 3: out\nerr"
+            "[\"sh\" \"-c\" \"exit 3\"] exited with code 3: out\nerr"
         );
     }
 }

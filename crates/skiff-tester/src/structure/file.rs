@@ -4,43 +4,39 @@
 //! container's export). dockerd's archive of a symbolic link is the link itself; Podman's
 //! follows it.
 
-use std::time::Instant;
-
 use super::config::{FileContentTest, FileExistenceTest};
 use super::containers::{FileEntry, FileReader};
-use super::report::{TestResult, check_patterns};
+use super::report::{TestResult, check_patterns, run_test};
 
 /// Runs one file existence test.
 pub(crate) async fn run_file_existence_test(
     test: &FileExistenceTest,
     files: &mut FileReader<'_>,
 ) -> TestResult {
-    let started = Instant::now();
-    let mut result = TestResult::new(format!("File Existence Test: {}", test.name));
-    if let Some(problem) = validate(&test.name, &test.path) {
-        result.fail(problem);
-        return result;
-    }
-    match files.read(&test.path, false).await {
-        Ok(Some(mut entry)) if test.should_exist => {
-            if owner_id(test.uid).is_some() || owner_id(test.gid).is_some() {
-                match files.owner(&test.path, &entry).await {
-                    Ok((uid, gid)) => (entry.uid, entry.gid) = (uid, gid),
-                    Err(e) => result.fail(format!("Error examining file in container: {e}")),
+    let name = format!("File Existence Test: {}", test.name);
+    run_test(
+        name,
+        validate(&test.name, &test.path),
+        async |result| match files.read(&test.path, false).await {
+            Ok(Some(mut entry)) if test.should_exist => {
+                if owner_id(test.uid).is_some() || owner_id(test.gid).is_some() {
+                    match files.owner(&test.path, &entry).await {
+                        Ok((uid, gid)) => (entry.uid, entry.gid) = (uid, gid),
+                        Err(e) => result.fail(format!("Error examining file in container: {e}")),
+                    }
                 }
+                check_entry(test, &entry, result);
             }
-            check_entry(test, &entry, &mut result);
-        }
-        Ok(Some(_)) => result.fail(format!("File {} should not exist but does", test.path)),
-        Ok(None) if test.should_exist => result.fail(format!(
-            "File {} should exist but does not, got error: no such file or directory",
-            test.path
-        )),
-        Ok(None) => {}
-        Err(e) => result.fail(format!("Error examining file in container: {e}")),
-    }
-    result.duration = started.elapsed();
-    result
+            Ok(Some(_)) => result.fail(format!("File {} should not exist but does", test.path)),
+            Ok(None) if test.should_exist => result.fail(format!(
+                "File {} should exist but does not, got error: no such file or directory",
+                test.path
+            )),
+            Ok(None) => {}
+            Err(e) => result.fail(format!("Error examining file in container: {e}")),
+        },
+    )
+    .await
 }
 
 /// container-structure-test's checks of a test's name and path.
@@ -110,34 +106,28 @@ pub(crate) async fn run_file_content_test(
     test: &FileContentTest,
     files: &mut FileReader<'_>,
 ) -> TestResult {
-    let started = Instant::now();
-    let mut result = TestResult::new(format!("File Content Test: {}", test.name));
-    if let Some(problem) = validate(&test.name, &test.path) {
-        result.fail(problem);
-        return result;
-    }
-    match files.read(&test.path, true).await {
-        Ok(Some(entry)) => {
-            let contents = String::from_utf8_lossy(&entry.contents);
-            check_patterns(&mut result, &test.expected_contents, &contents, true, |p| {
-                format!("Expected string {p} not found in file content string {contents}")
-            });
-            check_patterns(
-                &mut result,
-                &test.excluded_contents,
-                &contents,
-                false,
-                |p| format!("Excluded string {p} found in file content string {contents}"),
-            );
-        }
-        Ok(None) => result.fail(format!(
-            "Failed to open {}. Error: no such file or directory",
-            test.path
-        )),
-        Err(e) => result.fail(format!("Failed to open {}. Error: {e}", test.path)),
-    }
-    result.duration = started.elapsed();
-    result
+    let name = format!("File Content Test: {}", test.name);
+    run_test(
+        name,
+        validate(&test.name, &test.path),
+        async |result| match files.read(&test.path, true).await {
+            Ok(Some(entry)) => {
+                let contents = String::from_utf8_lossy(&entry.contents);
+                check_patterns(result, &test.expected_contents, &contents, true, |p| {
+                    format!("Expected string {p} not found in file content string {contents}")
+                });
+                check_patterns(result, &test.excluded_contents, &contents, false, |p| {
+                    format!("Excluded string {p} found in file content string {contents}")
+                });
+            }
+            Ok(None) => result.fail(format!(
+                "Failed to open {}. Error: no such file or directory",
+                test.path
+            )),
+            Err(e) => result.fail(format!("Failed to open {}. Error: {e}", test.path)),
+        },
+    )
+    .await
 }
 
 #[cfg(test)]

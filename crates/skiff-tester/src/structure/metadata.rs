@@ -4,10 +4,10 @@
 use std::collections::HashMap;
 
 use bollard::models::ImageConfig;
-use regex::Regex;
 
 use super::config::{KeyValue, MetadataTest};
-use super::report::TestResult;
+use super::gofmt::go_list;
+use super::report::{TestResult, regex};
 
 /// Checks `config` against the test, with container-structure-test's messages.
 pub(crate) fn check_metadata(test: &MetadataTest, config: &ImageConfig) -> TestResult {
@@ -41,21 +41,16 @@ pub(crate) fn check_metadata(test: &MetadataTest, config: &ImageConfig) -> TestR
     });
 
     let actual_list = |list: &Option<Vec<String>>| list.clone().unwrap_or_default();
-    if let Some(expected) = &test.cmd {
-        let actual = actual_list(&config.cmd);
-        if &actual != expected {
+    for (what, expected, actual) in [
+        ("Cmd", &test.cmd, &config.cmd),
+        ("entrypoint", &test.entrypoint, &config.entrypoint),
+    ] {
+        let actual = actual_list(actual);
+        if let Some(expected) = expected
+            && &actual != expected
+        {
             result.fail(format!(
-                "Image Cmd {} does not match expected Cmd: {}",
-                go_list(&actual),
-                go_list(expected)
-            ));
-        }
-    }
-    if let Some(expected) = &test.entrypoint {
-        let actual = actual_list(&config.entrypoint);
-        if &actual != expected {
-            result.fail(format!(
-                "Image entrypoint {} does not match expected entrypoint: {}",
+                "Image {what} {} does not match expected {what}: {}",
                 go_list(&actual),
                 go_list(expected)
             ));
@@ -120,13 +115,13 @@ fn check_pairs(
             continue;
         };
         if pair.is_regex {
-            match Regex::new(&pair.value) {
-                Ok(re) if re.is_match(value) => {}
-                Ok(_) => result.fail(format!(
+            if let Some(re) = regex(result, &pair.value)
+                && !re.is_match(value)
+            {
+                result.fail(format!(
                     "{what} {} value {value} does not match regex {}",
                     pair.key, pair.value
-                )),
-                Err(e) => result.fail(format!("invalid regular expression {:?}: {e}", pair.value)),
+                ));
             }
         } else if *value != pair.value {
             result.fail(format!(
@@ -146,11 +141,6 @@ fn same_port(port: &str, actual: &str) -> bool {
     } else {
         actual.split('/').next() == Some(port)
     }
-}
-
-/// Go's `%v` of a string slice: `[a b c]`.
-fn go_list(items: &[String]) -> String {
-    format!("[{}]", items.join(" "))
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ mod command;
 mod config;
 mod containers;
 mod file;
+mod gofmt;
 mod metadata;
 mod ownership;
 mod report;
@@ -23,12 +24,14 @@ use std::time::Instant;
 
 use skiff_build::builder::BuildOutput;
 use skiff_build::custom::{ListError, list_files};
+use skiff_build::go_quote;
 use skiff_docker::Engine;
 use skiff_proto::enums::StatusCode;
 
 use crate::error::TestError;
 use config::StructureTestFile;
 use containers::{FileReader, image_config};
+use gofmt::go_quote_list;
 use report::{Summary, TestResult, file_banner};
 
 /// The structure tests of one test case against one built image.
@@ -67,9 +70,10 @@ fn check_args(args: &[String]) -> Result<(), TestError> {
             return Err(TestError::new(
                 StatusCode::TestUserConfigErr,
                 format!(
-                    "test[].structureTestsArgs: {arg:?} is not supported: skiff runs structure tests itself, \
+                    "test[].structureTestsArgs: {} is not supported: skiff runs structure tests itself, \
                      without the container-structure-test binary (only --no-color and -v/--verbosity are \
-                     accepted, and ignored)"
+                     accepted, and ignored)",
+                    go_quote(arg)
                 ),
             ));
         }
@@ -85,8 +89,8 @@ impl StructureTestRun<'_> {
         check_args(self.args)?;
         if self.files.is_empty() {
             return Err(cst_error(format_args!(
-                "no structure test file matches {:?}",
-                self.patterns
+                "no structure test file matches {}",
+                go_quote_list(self.patterns)
             )));
         }
         let mut files = Vec::with_capacity(self.files.len());
@@ -206,13 +210,14 @@ mod tests {
     fn only_harmless_arguments_are_accepted() {
         let args = |a: &[&str]| a.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
         assert!(check_args(&args(&["--no-color", "-v", "debug", "--verbosity=info"])).is_ok());
-        let err = check_args(&args(&["--pull"])).unwrap_err();
-        assert_eq!(err.code, StatusCode::TestUserConfigErr);
-        assert!(
-            err.message
-                .starts_with("test[].structureTestsArgs: \"--pull\" is not supported"),
-            "{}",
-            err.message
+        assert_eq!(
+            check_args(&args(&["--pull", "--no-color"])),
+            Err(TestError::new(
+                StatusCode::TestUserConfigErr,
+                "test[].structureTestsArgs: \"--pull\" is not supported: skiff runs structure tests \
+                 itself, without the container-structure-test binary (only --no-color and \
+                 -v/--verbosity are accepted, and ignored)"
+            ))
         );
         assert!(check_args(&args(&["-v"])).is_err());
     }

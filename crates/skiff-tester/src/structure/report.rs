@@ -2,10 +2,11 @@
 //! file, `=== RUN: <test>` then `--- PASS` or `--- FAIL` with `Error: <reason>` lines, and a
 //! `RESULTS` summary.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use regex::Regex;
-use skiff_build::custom::process::format_duration;
+use skiff_build::go_quote;
+use skiff_events::duration::go_duration;
 
 /// The outcome of one test.
 #[derive(Debug, Clone, Default)]
@@ -49,7 +50,7 @@ impl TestResult {
         } else {
             "--- FAIL\n"
         });
-        s.push_str(&format!("duration: {}\n", format_duration(self.duration)));
+        s.push_str(&format!("duration: {}\n", go_duration(self.duration)));
         for (label, text) in [("stdout", &self.stdout), ("stderr", &self.stderr)] {
             let text = text.trim_end_matches('\n');
             if !text.is_empty() {
@@ -64,6 +65,24 @@ impl TestResult {
     }
 }
 
+/// The result of test `name`: failed with `problem` when its configuration is invalid (nothing
+/// runs then), otherwise what `checks` record, with how long they took.
+pub(crate) async fn run_test(
+    name: String,
+    problem: Option<String>,
+    checks: impl AsyncFnOnce(&mut TestResult),
+) -> TestResult {
+    let mut result = TestResult::new(name);
+    if let Some(problem) = problem {
+        result.fail(problem);
+        return result;
+    }
+    let started = Instant::now();
+    checks(&mut result).await;
+    result.duration = started.elapsed();
+    result
+}
+
 /// Checks `text` against each pattern (Go-style regular expressions): each must match when
 /// `expected`, none may match otherwise; `message(pattern)` says why a pattern failed.
 pub(crate) fn check_patterns(
@@ -74,12 +93,24 @@ pub(crate) fn check_patterns(
     message: impl Fn(&str) -> String,
 ) {
     for pattern in patterns {
-        match Regex::new(pattern) {
-            Ok(re) if re.is_match(text) == expected => {}
-            Ok(_) => result.fail(message(pattern)),
-            Err(e) => result.fail(format!("invalid regular expression {pattern:?}: {e}")),
+        if let Some(re) = regex(result, pattern)
+            && re.is_match(text) != expected
+        {
+            result.fail(message(pattern));
         }
     }
+}
+
+/// `pattern` compiled as a regular expression; when it is not one, `result` records why.
+pub(crate) fn regex(result: &mut TestResult, pattern: &str) -> Option<Regex> {
+    Regex::new(pattern)
+        .inspect_err(|e| {
+            result.fail(format!(
+                "invalid regular expression {}: {e}",
+                go_quote(pattern)
+            ))
+        })
+        .ok()
 }
 
 /// The three-line banner container-structure-test prints before a file's results.
@@ -119,10 +150,7 @@ impl Summary {
         let mut s = banner("============= RESULTS =============");
         s.push_str(&format!("Passes:      {}\n", self.passes));
         s.push_str(&format!("Failures:    {}\n", self.failures));
-        s.push_str(&format!(
-            "Duration:    {}\n",
-            format_duration(self.duration)
-        ));
+        s.push_str(&format!("Duration:    {}\n", go_duration(self.duration)));
         s.push_str(&format!("Total tests: {}\n\n", self.passes + self.failures));
         s.push_str(if self.failures == 0 {
             "PASS\n"
@@ -151,7 +179,7 @@ mod tests {
         summary.add(&result);
         summary.add(&TestResult::new("Metadata Test".into()));
         assert!(summary.text().ends_with(
-            "Passes:      1\nFailures:    1\nDuration:    0ms\nTotal tests: 2\n\nFAIL\n"
+            "Passes:      1\nFailures:    1\nDuration:    0s\nTotal tests: 2\n\nFAIL\n"
         ));
         let title = "====== Test file: a.yaml ======";
         let line = "=".repeat(title.len());

@@ -4,11 +4,9 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::api::ApiArgs;
-use super::config::ConfigArgs;
-use super::pipeline::BuildFlags;
+use super::pipeline::{BuildFlags, SessionArgs};
 use crate::exit::UsageError;
-use crate::options::{BuildCommandOptions, OutputFormat, SyncRemoteCache};
+use crate::options::{BuildCommandOptions, OutputFormat};
 use skiff_config::template::Template;
 
 /// The only `-o/--output` template skiff renders.
@@ -26,13 +24,9 @@ pub const DEFAULT_OUTPUT_TEMPLATE: &str = "{{json .}}";
     # Quietly build artifacts and output the image names as json\n  \
     skiff build -q > build_result.json")]
 pub struct BuildArgs {
-    /// Config flags.
+    /// Config and API flags.
     #[command(flatten)]
-    pub config: ConfigArgs,
-
-    /// API flags.
-    #[command(flatten)]
-    pub api: ApiArgs,
+    pub session: SessionArgs,
 
     /// Build and tag flags.
     #[command(flatten)]
@@ -58,16 +52,6 @@ pub struct BuildArgs {
     /// Don't build images, just compute the tag for each artifact
     #[arg(long)]
     pub dry_run: bool,
-
-    /// Only build artifacts with image names that contain the given substring. Default is to
-    /// build sources for all artifacts
-    #[arg(
-        short = 'b',
-        long = "build-image",
-        value_name = "IMAGE",
-        value_delimiter = ','
-    )]
-    pub build_image: Vec<String>,
 }
 
 impl BuildArgs {
@@ -81,11 +65,9 @@ impl BuildArgs {
             OutputFormat::Template(Box::new(template))
         };
         Ok(BuildCommandOptions {
-            config: self.config.to_options(SyncRemoteCache::Always),
-            api: self.api.to_options(),
-            build: self
-                .build
-                .to_options(self.push, self.build_image.clone(), self.dry_run),
+            config: self.session.config_options(),
+            api: self.session.api_options(),
+            build: self.build.to_options(self.push, self.dry_run),
             quiet: self.quiet,
             output,
             file_output: self.file_output.clone(),

@@ -2,11 +2,9 @@
 
 use clap::Args;
 
-use super::api::ApiArgs;
-use super::config::ConfigArgs;
-use super::pipeline::{DeployFlags, PrebuiltFlags};
+use super::pipeline::{DeployFlags, PrebuiltFlags, SessionArgs};
 use crate::exit::UsageError;
-use crate::options::{DeployCommandOptions, SyncRemoteCache};
+use crate::options::DeployCommandOptions;
 
 /// `skiff deploy`: deploy images built earlier.
 #[derive(Debug, Clone, Args)]
@@ -18,13 +16,9 @@ use crate::options::{DeployCommandOptions, SyncRemoteCache};
     # Build the artifacts and then deploy them\n  \
     skiff build -q | skiff deploy --build-artifacts -")]
 pub struct DeployArgs {
-    /// Config flags.
+    /// Config and API flags.
     #[command(flatten)]
-    pub config: ConfigArgs,
-
-    /// API flags.
-    #[command(flatten)]
-    pub api: ApiArgs,
+    pub session: SessionArgs,
 
     /// The images built earlier.
     #[command(flatten)]
@@ -47,8 +41,8 @@ impl DeployArgs {
     /// The validated options of `skiff deploy`.
     pub fn to_options(&self) -> Result<DeployCommandOptions, UsageError> {
         Ok(DeployCommandOptions {
-            config: self.config.to_options(SyncRemoteCache::Always),
-            api: self.api.to_options(),
+            config: self.session.config_options(),
+            api: self.session.api_options(),
             prebuilt: self
                 .prebuilt
                 .to_options(self.tag.as_ref(), self.default_repo.as_ref()),

@@ -40,12 +40,12 @@ pub use diagnose::DiagnoseArgs;
 pub use fix::FixArgs;
 pub use global::GlobalArgs;
 pub use inspect::InspectArgs;
-pub use pipeline::{BuildFlags, DeployFlags, LocalRunFlags, PrebuiltFlags};
+pub use pipeline::{BuildFlags, DeployFlags, LocalRunFlags, PrebuiltFlags, SessionArgs};
 pub use run::RunArgs;
 pub use schema::{SchemaArgs, SchemaCommands};
 pub use serve::ServeArgs;
 pub use test::TestArgs;
-pub use verify::{ExecArgs, VerifyArgs};
+pub use verify::{ExecArgs, LocalRunArgs, VerifyArgs};
 
 /// The text of `skiff version`: `v` followed by the package version.
 pub const VERSION: &str = concat!("v", env!("CARGO_PKG_VERSION"));

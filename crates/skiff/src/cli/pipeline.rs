@@ -1,4 +1,5 @@
-//! Flag groups of the pipeline commands: how artifacts are built ([`BuildFlags`]: `build`,
+//! Flag groups of the pipeline commands: the configs and the API ([`SessionArgs`]: every
+//! pipeline command), how artifacts are built ([`BuildFlags`]: `build`,
 //! `run`), how they are deployed ([`DeployFlags`]: `run`, `deploy`), which images were built
 //! before ([`PrebuiltFlags`]: `deploy`, `test`) and how local containers run
 //! ([`LocalRunFlags`]: `verify`, `exec`).
@@ -11,9 +12,37 @@ use std::path::PathBuf;
 use clap::Args;
 use skiff_runner::build::BuildOptions;
 
+use super::api::ApiArgs;
+use super::config::ConfigArgs;
 use super::flags::parse_bool;
 use crate::exit::UsageError;
-use crate::options::{DeploySettings, LocalRunSettings, PrebuiltOptions};
+use crate::options::{
+    ApiOptions, ConfigOptions, DeploySettings, LocalRunSettings, PrebuiltOptions, SyncRemoteCache,
+};
+
+/// The configs a pipeline command reads and the API it serves.
+#[derive(Debug, Clone, Args)]
+pub struct SessionArgs {
+    /// Config flags.
+    #[command(flatten)]
+    pub config: ConfigArgs,
+
+    /// API flags.
+    #[command(flatten)]
+    pub api: ApiArgs,
+}
+
+impl SessionArgs {
+    /// The config options (remote configs synced on access).
+    pub fn config_options(&self) -> ConfigOptions {
+        self.config.to_options(SyncRemoteCache::Always)
+    }
+
+    /// The API options.
+    pub fn api_options(&self) -> ApiOptions {
+        self.api.to_options()
+    }
+}
 
 /// How artifacts are built and tagged.
 #[derive(Debug, Clone, Args)]
@@ -46,23 +75,28 @@ pub struct BuildFlags {
     /// Target registries for built images which are not secure
     #[arg(long, value_name = "REGISTRY")]
     pub insecure_registry: Vec<String>,
+
+    /// Only build artifacts with image names that contain the given substring. Default is to
+    /// build sources for all artifacts
+    #[arg(
+        short = 'b',
+        long = "build-image",
+        value_name = "IMAGE",
+        value_delimiter = ','
+    )]
+    pub build_image: Vec<String>,
 }
 
 impl BuildFlags {
-    /// The build options; `push`, `only_images` and `dry_run` come from flags of the command.
-    pub fn to_options(
-        &self,
-        push: Option<bool>,
-        only_images: Vec<String>,
-        dry_run: bool,
-    ) -> BuildOptions {
+    /// The build options; `push` and `dry_run` come from flags of `skiff build`.
+    pub fn to_options(&self, push: Option<bool>, dry_run: bool) -> BuildOptions {
         BuildOptions {
             custom_tag: self.tag.clone().filter(|t| !t.is_empty()),
             default_repo: self.default_repo.clone().filter(|r| !r.is_empty()),
             push,
             concurrency: usize::try_from(self.build_concurrency).ok(),
             platforms: self.platform.clone(),
-            only_images,
+            only_images: self.build_image.clone(),
             insecure_registries: self.insecure_registry.clone(),
             dry_run,
             cache_artifacts: self.cache_artifacts,

@@ -2,11 +2,9 @@
 
 use clap::Args;
 
-use super::api::ApiArgs;
-use super::config::ConfigArgs;
-use super::pipeline::{BuildFlags, DeployFlags};
+use super::pipeline::{BuildFlags, DeployFlags, SessionArgs};
 use crate::exit::UsageError;
-use crate::options::{RunCommandOptions, SyncRemoteCache};
+use crate::options::RunCommandOptions;
 
 /// `skiff run`: build, test, deploy once.
 #[derive(Debug, Clone, Args)]
@@ -16,13 +14,9 @@ use crate::options::{RunCommandOptions, SyncRemoteCache};
     # Run with a given profile\n  \
     skiff run -p <profile>")]
 pub struct RunArgs {
-    /// Config flags.
+    /// Config and API flags.
     #[command(flatten)]
-    pub config: ConfigArgs,
-
-    /// API flags.
-    #[command(flatten)]
-    pub api: ApiArgs,
+    pub session: SessionArgs,
 
     /// Build and tag flags.
     #[command(flatten)]
@@ -31,16 +25,6 @@ pub struct RunArgs {
     /// Deploy flags.
     #[command(flatten)]
     pub deploy: DeployFlags,
-
-    /// Only build artifacts with image names that contain the given substring. Default is to
-    /// build sources for all artifacts
-    #[arg(
-        short = 'b',
-        long = "build-image",
-        value_name = "IMAGE",
-        value_delimiter = ','
-    )]
-    pub build_image: Vec<String>,
 
     /// Whether to skip the tests after building
     #[arg(long)]
@@ -55,9 +39,9 @@ impl RunArgs {
     /// The validated options of `skiff run`.
     pub fn to_options(&self) -> Result<RunCommandOptions, UsageError> {
         Ok(RunCommandOptions {
-            config: self.config.to_options(SyncRemoteCache::Always),
-            api: self.api.to_options(),
-            build: self.build.to_options(None, self.build_image.clone(), false),
+            config: self.session.config_options(),
+            api: self.session.api_options(),
+            build: self.build.to_options(None, false),
             deploy: self.deploy.to_settings()?,
             skip_tests: self.skip_tests,
             cleanup: self.cleanup,

@@ -2,10 +2,8 @@
 
 use clap::Args;
 
-use super::api::ApiArgs;
-use super::config::ConfigArgs;
-use super::pipeline::PrebuiltFlags;
-use crate::options::{SyncRemoteCache, TestCommandOptions};
+use super::pipeline::{PrebuiltFlags, SessionArgs};
+use crate::options::TestCommandOptions;
 
 /// `skiff test`: run the tests against images built earlier.
 #[derive(Debug, Clone, Args)]
@@ -15,13 +13,9 @@ use crate::options::{SyncRemoteCache, TestCommandOptions};
     # Run test against images previously built by skiff into a 'tags.json' file\n  \
     skiff test --build-artifacts=tags.json")]
 pub struct TestArgs {
-    /// Config flags.
+    /// Config and API flags.
     #[command(flatten)]
-    pub config: ConfigArgs,
-
-    /// API flags.
-    #[command(flatten)]
-    pub api: ApiArgs,
+    pub session: SessionArgs,
 
     /// The images built earlier.
     #[command(flatten)]
@@ -32,8 +26,8 @@ impl TestArgs {
     /// The options of `skiff test`.
     pub fn to_options(&self) -> TestCommandOptions {
         TestCommandOptions {
-            config: self.config.to_options(SyncRemoteCache::Always),
-            api: self.api.to_options(),
+            config: self.session.config_options(),
+            api: self.session.api_options(),
             prebuilt: self.prebuilt.to_options(None, None),
         }
     }

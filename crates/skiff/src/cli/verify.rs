@@ -2,10 +2,32 @@
 
 use clap::Args;
 
-use super::api::ApiArgs;
-use super::config::ConfigArgs;
-use super::pipeline::LocalRunFlags;
-use crate::options::{LocalRunCommandOptions, SyncRemoteCache};
+use super::pipeline::{LocalRunFlags, SessionArgs};
+use crate::options::LocalRunCommandOptions;
+
+/// The flags `verify` and `exec` share.
+#[derive(Debug, Clone, Args)]
+pub struct LocalRunArgs {
+    /// Config and API flags.
+    #[command(flatten)]
+    pub session: SessionArgs,
+
+    /// Images and container flags.
+    #[command(flatten)]
+    pub local: LocalRunFlags,
+}
+
+impl LocalRunArgs {
+    /// The options, running `action` (`exec`) or the verification tests (`None`).
+    fn to_options(&self, action: Option<String>) -> LocalRunCommandOptions {
+        LocalRunCommandOptions {
+            config: self.session.config_options(),
+            api: self.session.api_options(),
+            local: self.local.to_settings(),
+            action,
+        }
+    }
+}
 
 /// `skiff verify`: run the verification tests.
 #[derive(Debug, Clone, Args)]
@@ -13,28 +35,15 @@ use crate::options::{LocalRunCommandOptions, SyncRemoteCache};
     # Deploy with skiff and then verify deployments\n  \
     skiff deploy -q | skiff verify")]
 pub struct VerifyArgs {
-    /// Config flags.
+    /// Config, API, images and container flags.
     #[command(flatten)]
-    pub config: ConfigArgs,
-
-    /// API flags.
-    #[command(flatten)]
-    pub api: ApiArgs,
-
-    /// Images and container flags.
-    #[command(flatten)]
-    pub local: LocalRunFlags,
+    pub common: LocalRunArgs,
 }
 
 impl VerifyArgs {
     /// The options of `skiff verify`.
     pub fn to_options(&self) -> LocalRunCommandOptions {
-        LocalRunCommandOptions {
-            config: self.config.to_options(SyncRemoteCache::Always),
-            api: self.api.to_options(),
-            local: self.local.to_settings(),
-            action: None,
-        }
+        self.common.to_options(None)
     }
 }
 
@@ -52,27 +61,14 @@ pub struct ExecArgs {
     #[arg(value_name = "ACTION")]
     pub action: String,
 
-    /// Config flags.
+    /// Config, API, images and container flags.
     #[command(flatten)]
-    pub config: ConfigArgs,
-
-    /// API flags.
-    #[command(flatten)]
-    pub api: ApiArgs,
-
-    /// Images and container flags.
-    #[command(flatten)]
-    pub local: LocalRunFlags,
+    pub common: LocalRunArgs,
 }
 
 impl ExecArgs {
     /// The options of `skiff exec`.
     pub fn to_options(&self) -> LocalRunCommandOptions {
-        LocalRunCommandOptions {
-            config: self.config.to_options(SyncRemoteCache::Always),
-            api: self.api.to_options(),
-            local: self.local.to_settings(),
-            action: Some(self.action.clone()),
-        }
+        self.common.to_options(Some(self.action.clone()))
     }
 }

@@ -4,24 +4,25 @@ use skiff_config::SkaffoldConfig;
 use skiff_runner::build::{BuildOutcome, build};
 
 use crate::options::{BuildCommandOptions, OutputFormat};
-use crate::session::{CommandSession, pipeline_error};
+use crate::session::{CommandSession, interruptible};
 use skiff_config::template::{MissingKey, TemplateValue};
 use std::collections::BTreeMap;
 
 /// Builds what `opts` selects; the API serves the session while it runs.
 pub async fn run(opts: BuildCommandOptions) -> anyhow::Result<()> {
-    let mut session = CommandSession::start(&opts.config, &opts.api, "build", opts.quiet).await?;
-    let configs: Vec<&SkaffoldConfig> = session.configs.iter().collect();
-    let result = tokio::select! {
-        result = build(&configs, &session.base_dir, &opts.build, &session.output) => Some(result),
-        () = session.interrupts.recv() => None,
-    };
-    session.finish().await?;
-    match result {
-        Some(Ok(outcome)) => report(&opts, &outcome),
-        Some(Err(err)) => Err(pipeline_error(err)),
-        None => anyhow::bail!("build interrupted"),
-    }
+    let outcome = CommandSession::within(
+        &opts.config,
+        &opts.api,
+        "build",
+        opts.quiet,
+        async |session| {
+            let configs: Vec<&SkaffoldConfig> = session.configs.iter().collect();
+            let work = build(&configs, &session.base_dir, &opts.build, &session.output);
+            interruptible(&mut session.interrupts, work).await
+        },
+    )
+    .await?;
+    report(&opts, &outcome)
 }
 
 /// Prints (`-q`) and writes (`--file-output`) the built images as Skaffold's JSON.

@@ -11,26 +11,19 @@ use crate::session::{CommandSession, connect_engine, pipeline_error, prebuilt_im
 
 /// Deploys the images `opts` names; the API serves the session while it runs.
 pub async fn run(opts: DeployCommandOptions) -> anyhow::Result<()> {
-    let mut session = CommandSession::start(&opts.config, &opts.api, "deploy", false).await?;
-    let result = pipeline(&mut session, &opts).await;
-    session.finish().await?;
-    result
-}
-
-async fn pipeline(session: &mut CommandSession, opts: &DeployCommandOptions) -> anyhow::Result<()> {
-    let engine = connect_engine().await?;
-    let (target, builds) = {
+    CommandSession::within(&opts.config, &opts.api, "deploy", false, async |session| {
+        let engine = connect_engine().await?;
         let configs: Vec<&SkaffoldConfig> = session.configs.iter().collect();
         let builds = prebuilt_images(&opts.prebuilt)
             .and_then(|p| p.resolve(&artifact_names(&configs)))
             .map_err(pipeline_error)?;
         let target = docker_target(&configs, &engine, &deploy_options(session, &opts.deploy))
             .map_err(pipeline_error)?;
-        (target, builds)
-    };
-    let policy = CleanupPolicy {
-        on_abort: true,
-        on_exit: false,
-    };
-    deploy_and_follow(session, &engine, &target, &builds, &opts.deploy, policy).await
+        let policy = CleanupPolicy {
+            on_abort: true,
+            on_exit: false,
+        };
+        deploy_and_follow(session, &engine, &target, &builds, &opts.deploy, policy).await
+    })
+    .await
 }

@@ -41,6 +41,7 @@ use serde_yaml_ng::Value;
 use skiff_config::model::{
     Artifact, ArtifactType, CustomDependencySource, SkaffoldConfig, SyncMode,
 };
+use skiff_events::duration::humanize;
 
 use crate::configs::{self, LoadRequest, LoadedConfig};
 use crate::options::{ConfigOptions, DiagnoseOptions};
@@ -479,78 +480,9 @@ fn timed<T>(f: impl FnOnce() -> T) -> (Duration, T) {
     (start.elapsed(), value)
 }
 
-/// A duration as Skaffold's `timeutil.Humanize` prints it: Go's `Duration.String()` below one
-/// second (`1.234567ms`, `850µs`), `1.5 second`, `2 minutes 3.2 seconds` above.
-pub(crate) fn humanize(d: Duration) -> String {
-    if d < Duration::from_secs(1) {
-        return go_duration(d);
-    }
-    let d = Duration::from_millis(d.as_millis() as u64);
-    let total = d.as_secs();
-    let (hours, minutes, seconds) = (total / 3600, (total / 60) % 60, total % 60);
-    let millis = d.subsec_millis();
-    let mut parts = Vec::new();
-    if hours > 0 {
-        parts.push(format!(
-            "{hours} {}",
-            if hours > 1 { "hours" } else { "hour" }
-        ));
-    }
-    if hours > 0 || minutes > 0 {
-        parts.push(format!(
-            "{minutes} {}",
-            if minutes > 1 { "minutes" } else { "minute" }
-        ));
-    }
-    let secs = if millis == 0 {
-        seconds.to_string()
-    } else {
-        format!("{seconds}.{}", format!("{millis:03}").trim_end_matches('0'))
-    };
-    parts.push(format!(
-        "{secs} {}",
-        if seconds > 1 { "seconds" } else { "second" }
-    ));
-    parts.join(" ")
-}
-
-/// Go's `time.Duration.String()` for durations under one second.
-fn go_duration(d: Duration) -> String {
-    let nanos = d.as_nanos();
-    let fraction = |value: u128, digits: usize, unit: &str| {
-        let scale = 10u128.pow(digits as u32);
-        let whole = value / scale;
-        let frac = value % scale;
-        if frac == 0 {
-            format!("{whole}{unit}")
-        } else {
-            let frac = format!("{frac:0digits$}");
-            format!("{whole}.{}{unit}", frac.trim_end_matches('0'))
-        }
-    };
-    match nanos {
-        0 => "0s".to_owned(),
-        n if n < 1_000 => format!("{n}ns"),
-        n if n < 1_000_000 => fraction(n, 3, "µs"),
-        n => fraction(n, 6, "ms"),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn durations_print_like_go() {
-        assert_eq!(go_duration(Duration::ZERO), "0s");
-        assert_eq!(go_duration(Duration::from_nanos(850)), "850ns");
-        assert_eq!(go_duration(Duration::from_nanos(1_500)), "1.5µs");
-        assert_eq!(go_duration(Duration::from_micros(1_234)), "1.234ms");
-        assert_eq!(go_duration(Duration::from_nanos(1_234_567)), "1.234567ms");
-        assert_eq!(humanize(Duration::from_millis(1_500)), "1.5 second");
-        assert_eq!(humanize(Duration::from_millis(2_000)), "2 seconds");
-        assert_eq!(humanize(Duration::from_secs(125)), "2 minutes 5 seconds");
-    }
 
     #[test]
     fn globs_match_double_star() {

@@ -1,11 +1,15 @@
 //! `skiff verify` and `skiff exec`: containers run to completion on the local engine.
 
 use skiff_config::SkaffoldConfig;
+use skiff_deploy::docker::{RUN_ID_LABEL, network_name};
+use skiff_docker::Engine;
 use skiff_runner::exec::exec;
 use skiff_runner::verify::{LocalRunOptions, verify};
 
 use crate::options::LocalRunCommandOptions;
-use crate::session::{CommandSession, connect_engine, pipeline_error, prebuilt_images};
+use crate::session::{
+    CommandSession, connect_engine, interruptible, pipeline_error, prebuilt_images,
+};
 
 /// Runs the verification tests (no action) or the custom action `opts.action`.
 pub async fn run(opts: LocalRunCommandOptions) -> anyhow::Result<()> {
@@ -14,8 +18,7 @@ pub async fn run(opts: LocalRunCommandOptions) -> anyhow::Result<()> {
     } else {
         "verify"
     };
-    let mut session = CommandSession::start(&opts.config, &opts.api, command, false).await?;
-    let result = async {
+    CommandSession::within(&opts.config, &opts.api, command, false, async |session| {
         let engine = connect_engine().await?;
         let builds = prebuilt_images(&opts.local.prebuilt)
             .and_then(|p| p.resolve(&[]))
@@ -33,14 +36,29 @@ pub async fn run(opts: LocalRunCommandOptions) -> anyhow::Result<()> {
                 None => verify(&configs, &builds, &engine, &local, output).await,
             }
         };
-        tokio::select! {
-            result = work => result.map_err(pipeline_error),
-            () = session.interrupts.recv() => anyhow::bail!("interrupted"),
+        let result = interruptible(&mut session.interrupts, work).await;
+        if result.is_err() {
+            remove_run(&engine, &session.run_id).await;
+        }
+        result
+    })
+    .await
+}
+
+/// Removes what an interrupted or failed run may have left: the containers labelled with its
+/// run id and its network.
+async fn remove_run(engine: &Engine, run_id: &str) {
+    let label = format!("{RUN_ID_LABEL}={run_id}");
+    if let Ok(containers) = engine.containers_with_label(&label).await {
+        for container in containers {
+            if let Err(err) = engine.remove_container(&container.id).await {
+                tracing::warn!("removing container {}: {err}", container.name);
+            }
         }
     }
-    .await;
-    session.finish().await?;
-    result
+    if let Err(err) = engine.remove_network(&network_name(run_id)).await {
+        tracing::warn!("removing network {}: {err}", network_name(run_id));
+    }
 }
 
 /// The variables of `--env-file` (`KEY=VALUE` lines), in file order.

@@ -9,25 +9,15 @@ use skiff_runner::test::test;
 
 use super::deployed::{CleanupPolicy, deploy_and_follow, deploy_options};
 use crate::options::RunCommandOptions;
-use crate::session::{CommandSession, connect_engine, pipeline_error};
+use crate::session::{CommandSession, connect_engine, interruptible, pipeline_error};
 
 /// Runs the pipeline once; the API serves the session while it runs.
 pub async fn run(opts: RunCommandOptions) -> anyhow::Result<()> {
-    let mut session = CommandSession::start(&opts.config, &opts.api, "run", false).await?;
-    let result = pipeline(&mut session, &opts).await;
-    session.finish().await?;
-    result
-}
-
-async fn pipeline(session: &mut CommandSession, opts: &RunCommandOptions) -> anyhow::Result<()> {
-    let engine = connect_engine().await?;
-    let target = {
+    CommandSession::within(&opts.config, &opts.api, "run", false, async |session| {
+        let engine = connect_engine().await?;
         let configs: Vec<&SkaffoldConfig> = session.configs.iter().collect();
-        docker_target(&configs, &engine, &deploy_options(session, &opts.deploy))
-            .map_err(pipeline_error)?
-    };
-    let builds = {
-        let configs: Vec<&SkaffoldConfig> = session.configs.iter().collect();
+        let target = docker_target(&configs, &engine, &deploy_options(session, &opts.deploy))
+            .map_err(pipeline_error)?;
         let (base_dir, output) = (&session.base_dir, &session.output);
         let build_and_test = async {
             let outcome = build(&configs, base_dir, &opts.build, output).await?;
@@ -36,14 +26,12 @@ async fn pipeline(session: &mut CommandSession, opts: &RunCommandOptions) -> any
             }
             Ok::<_, PipelineError>(outcome.builds)
         };
-        tokio::select! {
-            result = build_and_test => result.map_err(pipeline_error)?,
-            () = session.interrupts.recv() => anyhow::bail!("interrupted"),
-        }
-    };
-    let policy = CleanupPolicy {
-        on_abort: opts.cleanup,
-        on_exit: opts.cleanup,
-    };
-    deploy_and_follow(session, &engine, &target, &builds, &opts.deploy, policy).await
+        let builds = interruptible(&mut session.interrupts, build_and_test).await?;
+        let policy = CleanupPolicy {
+            on_abort: opts.cleanup,
+            on_exit: opts.cleanup,
+        };
+        deploy_and_follow(session, &engine, &target, &builds, &opts.deploy, policy).await
+    })
+    .await
 }

@@ -51,10 +51,15 @@ pub(super) async fn follow(
     mut stop: watch::Receiver<bool>,
 ) -> Followed {
     let mut cursor = job.cursor;
+    let mut reader = Reader {
+        engine: &engine,
+        job: &job,
+        cursor: &mut cursor,
+    };
     let result = tokio::select! {
         biased;
         () = stopped(&mut stop) => Ok(()),
-        result = read(&engine, &job, &mut cursor) => result,
+        result = reader.read() => result,
     };
     Followed {
         id: job.id,
@@ -63,81 +68,84 @@ pub(super) async fn follow(
     }
 }
 
-/// Reads the tail (once, if the cursor asks for one), then follows from the cursor until the
-/// container stops, then reads once more what the engine logged after the stream ended.
-async fn read(engine: &Engine, job: &Follow, cursor: &mut Cursor) -> Result<(), EngineError> {
-    tokio::time::sleep(job.delay).await;
-    if let Cursor::Tail(n) = *cursor {
-        read_tail(engine, job, cursor, n).await?;
-    }
-    read_from_cursor(engine, job, cursor, true).await?;
-    // dockerd often ends a follow before it has logged a container's last unterminated line.
-    tokio::time::sleep(SETTLE).await;
-    read_from_cursor(engine, job, cursor, false).await
+/// Reads one container's log for a [`Follow`], moving its cursor past every line shown.
+struct Reader<'a> {
+    engine: &'a Engine,
+    job: &'a Follow,
+    cursor: &'a mut Cursor,
 }
 
-/// Shows the lines after the cursor; with `follow`, as they come until the container stops.
-async fn read_from_cursor(
-    engine: &Engine,
-    job: &Follow,
-    cursor: &mut Cursor,
-    follow: bool,
-) -> Result<(), EngineError> {
-    let window = LogWindow {
-        follow,
-        since_seconds: cursor.since_seconds(),
-        tail: None,
-    };
-    let mut gate = cursor.gate();
-    let mut lines = pin!(engine.stamped_log_lines(&job.id, window));
-    while let Some(line) = lines.next().await {
-        let line = line?;
-        let at = stamp(&line);
-        if at.is_some_and(|at| gate.seen(at)) {
-            continue;
+impl Reader<'_> {
+    /// Reads the tail (once, if the cursor asks for one), then follows from the cursor until
+    /// the container stops, then reads once more what the engine logged after the stream
+    /// ended.
+    async fn read(&mut self) -> Result<(), EngineError> {
+        tokio::time::sleep(self.job.delay).await;
+        if let Cursor::Tail(n) = *self.cursor {
+            self.read_tail(n).await?;
         }
-        show(job, cursor, &line, at);
+        self.read_from_cursor(true).await?;
+        // dockerd often ends a follow before it has logged a container's last unterminated
+        // line.
+        tokio::time::sleep(SETTLE).await;
+        self.read_from_cursor(false).await
     }
-    Ok(())
-}
 
-/// Shows the last `n` lines written so far. It asks for one more: when that many come back,
-/// the oldest only marks where the shown part starts.
-async fn read_tail(
-    engine: &Engine,
-    job: &Follow,
-    cursor: &mut Cursor,
-    n: usize,
-) -> Result<(), EngineError> {
-    let window = LogWindow {
-        follow: false,
-        since_seconds: 0,
-        tail: Some(n + 1),
-    };
-    let lines: Vec<StampedLine> = engine
-        .stamped_log_lines(&job.id, window)
-        .try_collect()
-        .await?;
-    *cursor = Cursor::Beginning;
-    let hidden = usize::from(lines.len() > n);
-    for (index, line) in lines.iter().enumerate() {
-        let at = stamp(line);
-        if index < hidden {
-            if let Some(at) = at {
-                cursor.advance(at);
+    /// Shows the lines after the cursor; with `follow`, as they come until the container
+    /// stops.
+    async fn read_from_cursor(&mut self, follow: bool) -> Result<(), EngineError> {
+        let window = LogWindow {
+            follow,
+            since_seconds: self.cursor.since_seconds(),
+            tail: None,
+        };
+        let mut gate = self.cursor.gate();
+        let mut lines = pin!(self.engine.stamped_log_lines(&self.job.id, window));
+        while let Some(line) = lines.next().await {
+            let line = line?;
+            let at = stamp(&line);
+            if at.is_some_and(|at| gate.seen(at)) {
+                continue;
             }
-        } else {
-            show(job, cursor, line, at);
+            self.show(&line, at);
         }
+        Ok(())
     }
-    Ok(())
-}
 
-/// Shows one line and moves the cursor past it.
-fn show(job: &Follow, cursor: &mut Cursor, line: &StampedLine, at: Option<Timestamp>) {
-    job.sink.emit(&job.format, &line.text);
-    if let Some(at) = at {
-        cursor.advance(at);
+    /// Shows the last `n` lines written so far. It asks for one more: when that many come
+    /// back, the oldest only marks where the shown part starts.
+    async fn read_tail(&mut self, n: usize) -> Result<(), EngineError> {
+        let window = LogWindow {
+            follow: false,
+            since_seconds: 0,
+            tail: Some(n + 1),
+        };
+        let lines: Vec<StampedLine> = self
+            .engine
+            .stamped_log_lines(&self.job.id, window)
+            .try_collect()
+            .await?;
+        *self.cursor = Cursor::Beginning;
+        let hidden = usize::from(lines.len() > n);
+        for (index, line) in lines.iter().enumerate() {
+            let at = stamp(line);
+            if index < hidden {
+                if let Some(at) = at {
+                    self.cursor.advance(at);
+                }
+            } else {
+                self.show(line, at);
+            }
+        }
+        Ok(())
+    }
+
+    /// Shows one line and moves the cursor past it.
+    fn show(&mut self, line: &StampedLine, at: Option<Timestamp>) {
+        self.job.sink.emit(&self.job.format, &line.text);
+        if let Some(at) = at {
+            self.cursor.advance(at);
+        }
     }
 }
 

@@ -1,5 +1,6 @@
-//! Durations as Skaffold prints them: Go's `time.Duration` spelling (`10m0s`, `1.5s`, `250ms`)
-//! and `timeutil.Humanize` (`1.5 second`, `2 minutes 5 seconds`).
+//! Durations as Skaffold shows them to the user: Go's `time.Duration` spelling (`10m0s`, `1.5s`,
+//! `250ms`) for limits and timeouts, and `timeutil.Humanize` (`1.5 second`, `2 minutes 5
+//! seconds`) for how long something took.
 
 use std::time::Duration;
 
@@ -73,23 +74,37 @@ mod tests {
 
     #[test]
     fn durations_print_as_go_prints_them() {
-        assert_eq!(go_duration(Duration::ZERO), "0s");
-        assert_eq!(go_duration(Duration::from_nanos(850)), "850ns");
-        assert_eq!(go_duration(Duration::from_nanos(1_500)), "1.5µs");
-        assert_eq!(go_duration(Duration::from_millis(250)), "250ms");
-        assert_eq!(go_duration(Duration::from_millis(1_500)), "1.5s");
-        assert_eq!(go_duration(Duration::from_secs(600)), "10m0s");
-        assert_eq!(go_duration(Duration::from_secs(3_600)), "1h0m0s");
-        assert_eq!(go_duration(Duration::from_millis(90_250)), "1m30.25s");
+        for (d, go) in [
+            (Duration::ZERO, "0s"),
+            (Duration::from_nanos(850), "850ns"),
+            (Duration::from_nanos(1_500), "1.5µs"),
+            (Duration::from_micros(1_234), "1.234ms"),
+            (Duration::from_nanos(1_234_567), "1.234567ms"),
+            (Duration::from_millis(250), "250ms"),
+            (Duration::from_secs(5), "5s"),
+            (Duration::from_millis(1_500), "1.5s"),
+            (Duration::from_secs(90), "1m30s"),
+            (Duration::from_millis(90_250), "1m30.25s"),
+            (Duration::from_secs(600), "10m0s"),
+            (Duration::from_secs(3_600), "1h0m0s"),
+        ] {
+            assert_eq!(go_duration(d), go, "{d:?}");
+        }
     }
 
     #[test]
     fn humanized_durations_spell_out_units() {
-        assert_eq!(humanize(Duration::from_millis(420)), "420ms");
-        assert_eq!(humanize(Duration::from_millis(1_500)), "1.5 second");
-        assert_eq!(humanize(Duration::from_secs(2)), "2 seconds");
-        assert_eq!(humanize(Duration::from_secs(90)), "1 minute 30 seconds");
-        assert_eq!(humanize(Duration::from_secs(125)), "2 minutes 5 seconds");
-        assert_eq!(humanize(Duration::from_micros(2_345_678)), "2.345 seconds");
+        for (d, human) in [
+            (Duration::from_millis(420), "420ms"),
+            (Duration::from_millis(1_500), "1.5 second"),
+            (Duration::from_secs(2), "2 seconds"),
+            (Duration::from_micros(2_345_678), "2.345 seconds"),
+            (Duration::from_secs(90), "1 minute 30 seconds"),
+            (Duration::from_secs(125), "2 minutes 5 seconds"),
+            (Duration::from_secs(3_660), "1 hour 1 minute 0 second"),
+            (Duration::from_secs(7_322), "2 hours 2 minutes 2 seconds"),
+        ] {
+            assert_eq!(humanize(d), human, "{d:?}");
+        }
     }
 }
