@@ -580,3 +580,119 @@ async fn ctrl_c_during_the_deploy_removes_what_was_started() {
     assert_ne!(run.wait(Duration::from_secs(30)), 0);
     assert_nothing_deployed(&turn.engine).await;
 }
+
+/// Runs skiff in `dir` with `input` on its stdin.
+fn skiff_with_stdin(dir: &Path, args: &[&str], input: &[u8]) -> Output {
+    use std::io::Write;
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_skiff"));
+    cmd.current_dir(dir)
+        .args(args)
+        .env("HOME", dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn deploy_takes_the_images_of_an_earlier_build() {
+    let Some(turn) = take_turn().await else {
+        return;
+    };
+    let dir = Project::new("docker-deploy", &["-p", "one-container"]);
+    let built = skiff(
+        dir.path(),
+        &[
+            "build",
+            "-p",
+            "one-container",
+            "-t",
+            "v1",
+            "--file-output",
+            "builds.json",
+        ],
+    );
+    assert_success(&built);
+    let builds: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("builds.json")).unwrap())
+            .unwrap();
+    let reference = builds["builds"][0]["tag"].as_str().unwrap().to_owned();
+    let out = skiff(
+        dir.path(),
+        &["deploy", "-p", "one-container", "-a", "builds.json"],
+    );
+    assert_success(&out);
+    let containers = turn
+        .engine
+        .containers_with_label("skaffold.dev/run-id")
+        .await
+        .unwrap();
+    assert_eq!(names(&containers), ["docker-bert-img-1"]);
+    assert_eq!(containers[0].image, reference);
+
+    // `skiff build -q | skiff deploy -a -`: a second deploy, from another run, takes the next
+    // name, as in Skaffold.
+    let built = skiff(
+        dir.path(),
+        &["build", "-q", "-p", "one-container", "-t", "v2"],
+    );
+    assert_success(&built);
+    let out = skiff_with_stdin(
+        dir.path(),
+        &["deploy", "-p", "one-container", "--build-artifacts", "-"],
+        &built.stdout,
+    );
+    assert_success(&out);
+    assert_eq!(
+        deployed(&turn.engine).await,
+        ["docker-bert-img-1", "docker-bert-img-1-1"]
+    );
+
+    // Without a tag for an image, deploy says what is missing.
+    let out = skiff(dir.path(), &["deploy", "-p", "one-container"]);
+    assert_eq!(code(&out), 1);
+    assert!(
+        stderr(&out).contains("no tag provided for image [docker-bert-img-1]"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn test_runs_custom_and_structure_tests_on_built_images() {
+    let Some(_turn) = take_turn().await else {
+        return;
+    };
+    let dir = Project::new("structure-tests", &[]);
+    assert_success(&skiff(
+        dir.path(),
+        &["build", "-t", "t1", "--file-output", "builds.json"],
+    ));
+    let (out, log) = skiff_logged(dir.path(), &["test", "-a", "builds.json"]);
+    assert_success(&out);
+    let printed = stdout(&out);
+    assert!(printed.contains("custom test saw tested-app:"), "{printed}");
+    assert_logged(
+        &log,
+        &[
+            r#""taskEvent":{"id":"Test-0","task":"Test","description":"Test","status":"InProgress"}"#,
+            r#""testEvent":{"id":"0","taskId":"Test-0","status":"Succeeded"}"#,
+            r#""testEvent":{"id":"1","taskId":"Test-0","status":"Succeeded"}"#,
+            r#""taskEvent":{"id":"Test-0","task":"Test","status":"Succeeded"}"#,
+        ],
+    );
+
+    let (out, log) = skiff_logged(dir.path(), &["test", "-p", "failing", "-a", "builds.json"]);
+    assert_eq!(code(&out), 1, "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("/etc/app/config.yaml"),
+        "{}",
+        stdout(&out)
+    );
+    assert_logged(
+        &log,
+        &[r#""taskEvent":{"id":"Test-0","task":"Test","status":"Failed""#],
+    );
+}
