@@ -179,7 +179,11 @@ async fn two_images_are_deployed_reachable_and_removed(host_var: &str) {
 
     let forwards = port_events(&output);
     assert_eq!(forwards.len(), 2, "{forwards:?}");
-    let first = &forwards[0];
+    // The containers start together: their events come in either order.
+    let first = forwards
+        .iter()
+        .find(|f| f.resource_name == web_a.image_name)
+        .expect("a port event for the first image");
     assert_eq!(first.local_port, i32::from(port_a));
     assert_eq!(first.resource_type, "container");
     assert_eq!(first.resource_name, web_a.image_name);

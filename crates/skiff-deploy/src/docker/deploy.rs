@@ -26,7 +26,7 @@ struct Binding {
 
 impl DockerTarget {
     /// Deploys the images of `builds` listed in `deploy.docker.images` (others are skipped with
-    /// a warning, as Skaffold does): each gets a container from its built reference on the run's
+    /// a warning, as Skaffold does): each gets a container (all of them at once) from its built reference on the run's
     /// network, with an init process, Skaffold's labels and its `portForward` ports, replacing
     /// the container deployed for it before. Reports each published port as a
     /// `PortForwardEvent` and a `Forwarding container port` line.
@@ -45,18 +45,19 @@ impl DockerTarget {
                     StatusCode::DeployUnknown,
                 )
             })?;
-        let mut deployed = Vec::new();
-        for build in builds {
-            if !self.settings.images.contains(&build.image_name) {
+        let listed = builds.iter().filter(|build| {
+            let listed = self.settings.images.contains(&build.image_name);
+            if !listed {
                 tracing::warn!(
                     "skipping deploy for image {} since it is not listed in deploy.docker.images",
                     build.image_name
                 );
-                continue;
             }
-            deployed.push(self.deploy_image(build, output).await?);
-        }
-        Ok(deployed)
+            listed
+        });
+        // The containers start together: most of a start is the engine's own work.
+        futures_util::future::try_join_all(listed.map(|build| self.deploy_image(build, output)))
+            .await
     }
 
     async fn deploy_image(
