@@ -1,12 +1,15 @@
 //! The Docker Engine API client shared by the docker builder and the docker target. It speaks to
 //! dockerd or to Podman's Docker-compatible socket, negotiating the API version.
 
+mod archive;
 mod classify;
 mod container;
 mod context;
 mod engine;
 mod error;
 mod events;
+mod exec;
+mod image_config;
 mod inspect;
 mod network;
 mod reference;
@@ -20,6 +23,7 @@ pub use context::{context_tar, context_tar_with};
 pub use engine::{BuildRequest, DEFAULT_HOST, Engine, EngineVersion, digest_in_status};
 pub use error::EngineError;
 pub use events::ContainerEvent;
+pub use exec::{ExecChunk, ExecOutput, ExecResult, ExecSession};
 pub use inspect::ContainerDetails;
 pub use network::LabeledContainer;
 pub use reference::split_tag;

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use skiff_build::builder::{BuildError, Builder, BuiltImage};
+use skiff_build::builder::{BuildError, BuildRequest, Builder, BuiltImage};
 use skiff_build::cache::{
     ArtifactCache, ArtifactHasher, CHECKING_CACHE, CacheOptions, FnLister, HashTarget,
     LookupRequest, RegistryClient,
@@ -23,7 +23,9 @@ use skiff_build::tag::{
 use skiff_config::SkaffoldConfig;
 use skiff_config::model::{Artifact, ArtifactType, BuildType};
 use skiff_docker::Engine;
-use skiff_events::{BuildPlatforms, BuildStep, Output, Phase, SUBTASK_ID_NONE, Status, errors};
+use skiff_events::{
+    BuildPlatforms, BuildStep, LogFile, Output, Phase, SUBTASK_ID_NONE, Status, errors,
+};
 use skiff_proto::enums::StatusCode;
 
 use crate::error::PipelineError;
@@ -121,6 +123,69 @@ fn unsupported(artifact: &Artifact, what: &str, alternative: &str) -> PipelineEr
 struct Builders {
     docker: Arc<dyn Builder>,
     custom: Arc<dyn Builder>,
+}
+
+impl Builders {
+    /// The same builders writing their tools' output to log files (`--mute-logs build`).
+    fn logging_to_files(self, output: &Output) -> Builders {
+        let wrap = |inner| -> Arc<dyn Builder> {
+            Arc::new(FileLoggingBuilder {
+                inner,
+                output: output.clone(),
+            })
+        };
+        Builders {
+            docker: wrap(self.docker),
+            custom: wrap(self.custom),
+        }
+    }
+}
+
+/// A builder whose tools write to the artifact's log file, `build/<image>.log`, as Skaffold's
+/// muted builds do: the terminal gets ` - writing logs to <file>` instead.
+struct FileLoggingBuilder {
+    inner: Arc<dyn Builder>,
+    output: Output,
+}
+
+#[async_trait::async_trait]
+impl Builder for FileLoggingBuilder {
+    async fn build(&self, request: &BuildRequest<'_>) -> Result<BuiltImage, BuildError> {
+        let image = request.artifact.image.as_str();
+        let file = LogFile::create(&["build", &format!("{image}.log")]).map_err(|e| {
+            BuildError::new(
+                StatusCode::BuildUnknown,
+                format!("unable to create log file for {image}: {e}"),
+            )
+        })?;
+        request
+            .output
+            .write(&format!(" - writing logs to {}\n", file.path().display()));
+        let output = self.output.to_file(file);
+        let to_file = SubtaskOutput {
+            output: &output,
+            subtask: image,
+        };
+        let request = BuildRequest {
+            artifact: request.artifact,
+            workspace: request.workspace.clone(),
+            tag: request.tag.clone(),
+            push: request.push,
+            platforms: request.platforms.clone(),
+            required: request.required.clone(),
+            insecure_registries: request.insecure_registries.clone(),
+            output: &to_file,
+        };
+        self.inner.build(&request).await
+    }
+
+    fn dependencies(
+        &self,
+        artifact: &Artifact,
+        workspace: &Path,
+    ) -> Result<Vec<PathBuf>, BuildError> {
+        self.inner.dependencies(artifact, workspace)
+    }
 }
 
 /// The builder of an artifact's kind, or a clear error for kinds skiff cannot build.
@@ -265,10 +330,13 @@ async fn run(
     let engine = Engine::connect(None)
         .await
         .map_err(|e| PipelineError::new(Phase::Build, engine_error(e).actionable()))?;
-    let builders = Builders {
+    let mut builders = Builders {
         docker: Arc::new(DockerBuilder::new(engine.clone()).with_path(build_path(configs))),
         custom: Arc::new(CustomBuilder::new(engine.clone())),
     };
+    if output.mutes(Phase::Build) {
+        builders = builders.logging_to_files(output);
+    }
     let mut jobs = Vec::with_capacity(artifacts.len());
     for configured in &artifacts {
         let artifact = &configured.artifact;
@@ -565,6 +633,81 @@ async fn schedule(configs: &[&SkaffoldConfig], opts: &BuildOptions, engine: &Eng
 #[cfg(test)]
 mod tests {
     use super::*;
+    use skiff_events::Stream;
+    use skiff_proto::v2::event::EventType;
+    use skiff_testenv::{recorded_events, recorded_output};
+
+    /// A builder whose tool prints one step.
+    struct OneStep;
+
+    #[async_trait::async_trait]
+    impl Builder for OneStep {
+        async fn build(&self, request: &BuildRequest<'_>) -> Result<BuiltImage, BuildError> {
+            request.output.write("Step 1/1 : FROM base\n");
+            Ok(BuiltImage {
+                image_name: request.artifact.image.clone(),
+                reference: request.tag.clone(),
+            })
+        }
+
+        fn dependencies(&self, _: &Artifact, _: &Path) -> Result<Vec<PathBuf>, BuildError> {
+            Ok(Vec::new())
+        }
+    }
+
+    #[tokio::test]
+    async fn a_muted_build_writes_its_tools_output_to_the_artifacts_log_file() {
+        let (output, printed) = recorded_output();
+        let image = format!("example.com/mute/img-{}", std::process::id());
+        let artifact = Artifact {
+            image: image.clone(),
+            ..Default::default()
+        };
+        let to_terminal = SubtaskOutput {
+            output: &output,
+            subtask: &image,
+        };
+        let request = BuildRequest {
+            artifact: &artifact,
+            workspace: PathBuf::from("."),
+            tag: format!("{image}:1"),
+            push: false,
+            platforms: Vec::new(),
+            required: Default::default(),
+            insecure_registries: Vec::new(),
+            output: &to_terminal,
+        };
+        let builders = Builders {
+            docker: Arc::new(OneStep),
+            custom: Arc::new(OneStep),
+        }
+        .logging_to_files(&output);
+
+        let built = builders.docker.build(&request).await.unwrap();
+
+        assert_eq!(built.reference, format!("{image}:1"));
+        let file = std::env::temp_dir().join(format!(
+            "skaffold/build/example.com-mute-img-{}.log",
+            std::process::id()
+        ));
+        assert_eq!(
+            printed.text(),
+            format!(" - writing logs to {}\n", file.display())
+        );
+        assert_eq!(
+            std::fs::read_to_string(&file).unwrap(),
+            "Step 1/1 : FROM base\n"
+        );
+        std::fs::remove_file(&file).unwrap();
+        let logs = recorded_events(output.hub(), Stream::Events, |e| match e {
+            EventType::SkaffoldLogEvent(l) => Some((l.subtask_id.clone(), l.message.clone())),
+            _ => None,
+        });
+        assert_eq!(
+            logs,
+            [(image, format!(" - writing logs to {}\n", file.display()))]
+        );
+    }
 
     #[test]
     fn build_image_keeps_artifacts_whose_name_contains_it() {

@@ -11,7 +11,7 @@ use skiff_deploy::docker::{
     DEFAULT_STATUS_CHECK_DEADLINE, DockerSettings, DockerTarget, StatusCheckSettings,
 };
 use skiff_docker::Engine;
-use skiff_events::{Output, Phase, Status, Subtask, errors};
+use skiff_events::{LogFile, Output, Phase, Status, Subtask, errors};
 use skiff_proto::enums::StatusCode;
 use skiff_proto::v2::ActionableErr;
 
@@ -162,29 +162,72 @@ pub async fn deploy(
     }
 }
 
-/// The target's deploy, then its status check in a `StatusCheck-N` task unless it is off.
+/// The target's deploy, then its status check in a `StatusCheck-N` task unless it is off;
+/// each writes to its log file when `--mute-logs` mutes it.
 async fn deploy_and_check(
     target: &DockerTarget,
     builds: &[BuiltImage],
     output: &Output,
 ) -> Result<(), ActionableErr> {
-    let containers = target.deploy(builds, output).await?;
+    let deploy_output = step_output(output, Phase::Deploy, None)?;
+    let containers = target.deploy(builds, &deploy_output).await?;
     if target.settings().status_check.is_none() {
         return Ok(());
     }
     let hub = output.hub();
     hub.task_in_progress(Phase::StatusCheck, "Status Checking Deployed Artifacts");
-    match target.status_check(&containers, output).await {
+    let checked = async {
+        let check_output = step_output(
+            output,
+            Phase::StatusCheck,
+            Some("Waiting for deployments to stabilize...\n"),
+        )?;
+        target
+            .status_check(&containers, &check_output)
+            .await
+            .map_err(|e| e.actionable())
+    };
+    match checked.await {
         Ok(()) => {
             hub.task_succeeded(Phase::StatusCheck);
             Ok(())
         }
         Err(err) => {
-            let err = err.actionable();
             hub.task_failed(Phase::StatusCheck, err.clone());
             Err(err)
         }
     }
+}
+
+/// Where a deploy step (`Phase::Deploy` or `Phase::StatusCheck`) writes: `output`, or when
+/// `--mute-logs` mutes the step a new `deploy/<time>.log` or `status-check/<time>.log` file,
+/// announced on `output` (after `headline`) as Skaffold announces it.
+fn step_output(
+    output: &Output,
+    step: Phase,
+    headline: Option<&str>,
+) -> Result<Output, ActionableErr> {
+    if !output.mutes(step) {
+        return Ok(output.clone());
+    }
+    let name = match step {
+        Phase::StatusCheck => "status-check",
+        _ => "deploy",
+    };
+    let file = LogFile::timestamped(name).map_err(|e| {
+        errors::unknown(
+            Phase::Deploy,
+            format!("unable to create log file for the {name} step: {e}"),
+        )
+    })?;
+    if let Some(headline) = headline {
+        output.phase(Phase::Deploy, headline);
+    }
+    output.phase(
+        Phase::Deploy,
+        &format!("- writing logs to {}\n", file.path().display()),
+    );
+    Ok(output.to_file(file))
 }
 
 /// Removes what `target` deployed and what earlier runs of the same images left (`delete`,
@@ -208,6 +251,46 @@ pub async fn cleanup(
 mod tests {
     use super::*;
     use skiff_config::model::{DockerDeploy, KubectlDeploy, PortForwardResource};
+    use skiff_events::MutedPhases;
+    use skiff_testenv::recorded_output;
+
+    #[test]
+    fn an_unmuted_step_writes_to_the_terminal() {
+        let (output, printed) = recorded_output();
+        let output = output.muting("deploy".parse().unwrap());
+        let check = step_output(&output, Phase::StatusCheck, Some("Waiting...\n")).unwrap();
+        check.phase(Phase::Deploy, " - container/web is ready.\n");
+        assert_eq!(printed.text(), " - container/web is ready.\n");
+    }
+
+    #[test]
+    fn a_muted_step_announces_its_log_file_and_writes_there() {
+        let (output, printed) = recorded_output();
+        let output = output.muting(MutedPhases::ALL);
+        let check = step_output(
+            &output,
+            Phase::StatusCheck,
+            Some("Waiting for deployments to stabilize...\n"),
+        )
+        .unwrap();
+        check.phase(Phase::Deploy, " - container/web is ready.\n");
+
+        let text = printed.text();
+        let path = text
+            .strip_prefix("Waiting for deployments to stabilize...\n- writing logs to ")
+            .and_then(|rest| rest.strip_suffix('\n'))
+            .unwrap_or_else(|| panic!("unexpected output: {text:?}"));
+        let path = std::path::Path::new(path);
+        assert_eq!(
+            path.parent(),
+            Some(std::env::temp_dir().join("skaffold/status-check").as_path())
+        );
+        assert_eq!(
+            std::fs::read_to_string(path).unwrap(),
+            " - container/web is ready.\n"
+        );
+        std::fs::remove_file(path).unwrap();
+    }
 
     fn docker_config(images: &[&str]) -> SkaffoldConfig {
         let mut config = SkaffoldConfig::default();

@@ -4,6 +4,7 @@
 
 pub mod build;
 pub mod deploy;
+pub mod dev;
 mod error;
 pub mod exec;
 pub mod metadata;

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use std::str::FromStr;
 
 pub use skiff_config::SyncRemoteCache;
+pub use skiff_events::MutedPhases;
 
 /// Log level selected with `-v/--verbosity` (Skaffold's logrus levels).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
@@ -303,6 +304,8 @@ pub struct BuildCommandOptions {
     pub build: skiff_runner::build::BuildOptions,
     /// `-q/--quiet`: no build output; print the built images (see `output`).
     pub quiet: bool,
+    /// `--mute-logs`: the phases whose own output goes to log files.
+    pub mute_logs: MutedPhases,
     /// `-o/--output`: how the built images are printed and written.
     pub output: OutputFormat,
     /// `--file-output`: also write the built images as JSON to this file.
@@ -318,6 +321,27 @@ pub struct DeploySettings {
     pub tail: bool,
     /// `--status-check`; `None`: the config decides.
     pub status_check: Option<bool>,
+    /// `--mute-logs`: the phases whose own output goes to log files.
+    pub mute_logs: MutedPhases,
+}
+
+/// Where a pipeline command's phase output goes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OutputSettings {
+    /// Phase output reaches the hub only (`skiff build -q`).
+    pub quiet: bool,
+    /// `--mute-logs`: the phases whose own output goes to log files.
+    pub mute_logs: MutedPhases,
+}
+
+impl From<bool> for OutputSettings {
+    /// Quiet or not, nothing muted.
+    fn from(quiet: bool) -> Self {
+        OutputSettings {
+            quiet,
+            mute_logs: MutedPhases::NONE,
+        }
+    }
 }
 
 /// Images built earlier (`-a/--build-artifacts`, `-i/--images`, with `-t` and `-d`).
@@ -405,6 +429,31 @@ pub struct LocalRunCommandOptions {
     pub local: LocalRunSettings,
     /// `exec`: the custom action to run.
     pub action: Option<String>,
+}
+
+/// Options of `skiff dev`.
+#[derive(Debug, Clone)]
+pub struct DevCommandOptions {
+    /// Which configs to read.
+    pub config: ConfigOptions,
+    /// API server settings.
+    pub api: ApiOptions,
+    /// How to build.
+    pub build: skiff_runner::build::BuildOptions,
+    /// How to deploy (`--tail` is on by default).
+    pub deploy: DeploySettings,
+    /// `--auto-build`, `--auto-sync`, `--auto-deploy`.
+    pub auto: skiff_runner::dev::intents::PhaseFlags,
+    /// `--trigger`, with `--watch-poll-interval` for polling.
+    pub trigger: skiff_watch::Trigger,
+    /// The quiet period that ends a burst of changes.
+    pub quiet: std::time::Duration,
+    /// `--skip-tests`.
+    pub skip_tests: bool,
+    /// `--cleanup`: remove what was deployed when dev mode ends.
+    pub cleanup: bool,
+    /// `--keep-running-on-failure`.
+    pub keep_running_on_failure: bool,
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ use skiff_runner::metadata::{artifact_names, metadata};
 
 use crate::api_session::ApiSession;
 use crate::configs::{self, LoadRequest};
-use crate::options::{ApiOptions, ConfigOptions};
+use crate::options::{ApiOptions, ConfigOptions, OutputSettings};
 use crate::signals::Interrupts;
 
 /// A pipeline command's running session.
@@ -24,7 +24,7 @@ pub struct CommandSession {
     pub configs: Vec<SkaffoldConfig>,
     /// The event hub every phase reports to.
     pub hub: Hub,
-    /// Phase output: the terminal (unless quiet) and the hub.
+    /// Phase output: the terminal (unless quiet) and the hub; muted phases write to log files.
     pub output: Output,
     /// This run's id (`skaffold.dev/run-id`).
     pub run_id: String,
@@ -39,13 +39,15 @@ pub struct CommandSession {
 
 impl CommandSession {
     /// Installs the signal handlers, reads the configs for `command`, starts the API and sends
-    /// the `MetaEvent`. With `quiet`, phase output reaches the hub only.
+    /// the `MetaEvent`. Phase output goes as `output` says: to the hub only when quiet, muted
+    /// phases to their log files.
     pub async fn start(
         config: &ConfigOptions,
         api: &ApiOptions,
         command: &str,
-        quiet: bool,
+        output: impl Into<OutputSettings>,
     ) -> anyhow::Result<Self> {
+        let OutputSettings { quiet, mute_logs } = output.into();
         let interrupts = Interrupts::install()?;
         let configs: Vec<SkaffoldConfig> =
             configs::load(&LoadRequest::for_command(config, command))?
@@ -74,7 +76,8 @@ impl CommandSession {
                     let _ = stdout.flush();
                 }
             }),
-        );
+        )
+        .muting(mute_logs);
         Ok(CommandSession {
             configs,
             hub,
@@ -93,10 +96,10 @@ impl CommandSession {
         config: &ConfigOptions,
         api: &ApiOptions,
         command: &str,
-        quiet: bool,
+        output: impl Into<OutputSettings>,
         work: impl AsyncFnOnce(&mut CommandSession) -> anyhow::Result<T>,
     ) -> anyhow::Result<T> {
-        let mut session = Self::start(config, api, command, quiet).await?;
+        let mut session = Self::start(config, api, command, output).await?;
         let result = work(&mut session).await;
         session.finish().await?;
         result

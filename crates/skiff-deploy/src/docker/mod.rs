@@ -8,6 +8,7 @@ pub mod logs;
 mod naming;
 mod ports;
 mod status;
+pub mod sync;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, MutexGuard};

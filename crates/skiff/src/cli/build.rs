@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::pipeline::{BuildFlags, SessionArgs};
+use super::pipeline::{BuildFlags, MuteLogsFlag, SessionArgs};
 use crate::exit::UsageError;
 use crate::options::{BuildCommandOptions, OutputFormat};
 use skiff_config::template::Template;
@@ -52,6 +52,10 @@ pub struct BuildArgs {
     /// Don't build images, just compute the tag for each artifact
     #[arg(long)]
     pub dry_run: bool,
+
+    /// `--mute-logs`.
+    #[command(flatten)]
+    pub mute: MuteLogsFlag,
 }
 
 impl BuildArgs {
@@ -69,6 +73,7 @@ impl BuildArgs {
             api: self.session.api_options(),
             build: self.build.to_options(self.push, self.dry_run),
             quiet: self.quiet,
+            mute_logs: self.mute.phases(),
             output,
             file_output: self.file_output.clone(),
         })

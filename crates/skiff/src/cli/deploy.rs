@@ -28,6 +28,10 @@ pub struct DeployArgs {
     #[command(flatten)]
     pub deploy: DeployFlags,
 
+    /// Stream logs from deployed objects
+    #[arg(long)]
+    pub tail: bool,
+
     /// The optional custom tag to use for images which overrides the current Tagger configuration
     #[arg(short = 't', long, value_name = "TAG")]
     pub tag: Option<String>,
@@ -46,7 +50,7 @@ impl DeployArgs {
             prebuilt: self
                 .prebuilt
                 .to_options(self.tag.as_ref(), self.default_repo.as_ref()),
-            deploy: self.deploy.to_settings()?,
+            deploy: self.deploy.to_settings(self.tail)?,
         })
     }
 }

@@ -14,6 +14,7 @@ mod build;
 pub mod config;
 mod delete;
 mod deploy;
+mod dev;
 mod diagnose;
 mod fix;
 pub mod flags;
@@ -36,6 +37,7 @@ pub use build::BuildArgs;
 pub use config::{ConfigArgs, ConfigFileArgs};
 pub use delete::DeleteArgs;
 pub use deploy::DeployArgs;
+pub use dev::DevArgs;
 pub use diagnose::DiagnoseArgs;
 pub use fix::FixArgs;
 pub use global::GlobalArgs;
@@ -81,6 +83,9 @@ pub enum Commands {
 
     /// Run a pipeline: build and test artifacts, tag them and deploy them
     Run(Box<RunArgs>),
+
+    /// Run a pipeline in development mode: sync or rebuild and redeploy on every change
+    Dev(Box<DevArgs>),
 
     /// Build the artifacts
     Build(Box<BuildArgs>),

@@ -1,7 +1,8 @@
 //! Flag groups of the pipeline commands: the configs and the API ([`SessionArgs`]: every
 //! pipeline command), how artifacts are built ([`BuildFlags`]: `build`,
-//! `run`), how they are deployed ([`DeployFlags`]: `run`, `deploy`), which images were built
-//! before ([`PrebuiltFlags`]: `deploy`, `test`) and how local containers run
+//! `run`), how they are deployed ([`DeployFlags`]: `run`, `deploy`), which phases write to log
+//! files ([`MuteLogsFlag`]: `build`, and `run` and `deploy` through [`DeployFlags`]), which
+//! images were built before ([`PrebuiltFlags`]: `deploy`, `test`) and how local containers run
 //! ([`LocalRunFlags`]: `verify`, `exec`).
 //!
 //! Commands include them with `#[command(flatten)]`.
@@ -10,6 +11,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use clap::Args;
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use skiff_runner::build::BuildOptions;
 
 use super::api::ApiArgs;
@@ -17,7 +19,8 @@ use super::config::ConfigArgs;
 use super::flags::parse_bool;
 use crate::exit::UsageError;
 use crate::options::{
-    ApiOptions, ConfigOptions, DeploySettings, LocalRunSettings, PrebuiltOptions, SyncRemoteCache,
+    ApiOptions, ConfigOptions, DeploySettings, LocalRunSettings, MutedPhases, PrebuiltOptions,
+    SyncRemoteCache,
 };
 
 /// The configs a pipeline command reads and the API it serves.
@@ -108,16 +111,30 @@ impl BuildFlags {
     }
 }
 
+/// Which phases write their own output to a log file instead of the terminal.
+#[derive(Debug, Clone, Args)]
+pub struct MuteLogsFlag {
+    /// Mute logs for specified stages in pipeline: their output goes to a log file whose name
+    /// is printed instead (comma-separated, repeatable; application logs are never muted)
+    #[arg(long, value_name = "STAGES", value_delimiter = ',',
+          value_parser = PossibleValuesParser::new(MutedPhases::VALUES)
+              .try_map(|v| v.parse::<MutedPhases>()))]
+    pub mute_logs: Vec<MutedPhases>,
+}
+
+impl MuteLogsFlag {
+    /// The muted phases: those any value names.
+    pub fn phases(&self) -> MutedPhases {
+        self.mute_logs.iter().copied().collect()
+    }
+}
+
 /// How deployed images are labelled, checked and followed.
 #[derive(Debug, Clone, Args)]
 pub struct DeployFlags {
     /// Add custom labels to deployed objects (KEY=VALUE; repeatable)
     #[arg(short = 'l', long = "label", value_name = "KEY=VALUE")]
     pub labels: Vec<String>,
-
-    /// Stream logs from deployed objects
-    #[arg(long)]
-    pub tail: bool,
 
     /// Wait for deployed resources to stabilize (default: on, unless the config turns it off)
     #[arg(long, num_args = 0..=1, default_missing_value = "true", require_equals = true,
@@ -129,11 +146,15 @@ pub struct DeployFlags {
     #[arg(long, num_args = 0..=1, default_missing_value = "true", require_equals = true,
           value_name = "MODES")]
     pub port_forward: Option<String>,
+
+    /// `--mute-logs`.
+    #[command(flatten)]
+    pub mute: MuteLogsFlag,
 }
 
 impl DeployFlags {
-    /// The deploy settings; `-l` values must be `KEY=VALUE`.
-    pub fn to_settings(&self) -> Result<DeploySettings, UsageError> {
+    /// The deploy settings, with the command's `--tail`; `-l` values must be `KEY=VALUE`.
+    pub fn to_settings(&self, tail: bool) -> Result<DeploySettings, UsageError> {
         let mut labels = BTreeMap::new();
         for label in &self.labels {
             let Some((key, value)) = label.split_once('=').filter(|(k, _)| !k.is_empty()) else {
@@ -145,8 +166,9 @@ impl DeployFlags {
         }
         Ok(DeploySettings {
             labels,
-            tail: self.tail,
+            tail,
             status_check: self.status_check,
+            mute_logs: self.mute.phases(),
         })
     }
 }
@@ -214,5 +236,40 @@ impl LocalRunFlags {
             env_file: self.env_file.clone().filter(|p| !p.as_os_str().is_empty()),
             docker_network: self.docker_network.clone().filter(|n| !n.is_empty()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+    use skiff_events::Phase;
+
+    #[derive(Debug, Parser)]
+    struct Command {
+        #[command(flatten)]
+        mute: MuteLogsFlag,
+    }
+
+    fn parse(args: &[&str]) -> Result<MutedPhases, clap::Error> {
+        Command::try_parse_from(std::iter::once("skiff").chain(args.iter().copied()))
+            .map(|c| c.mute.phases())
+    }
+
+    #[test]
+    fn mute_logs_takes_comma_separated_and_repeated_values() {
+        assert_eq!(parse(&[]).unwrap(), MutedPhases::NONE);
+        let muted = parse(&["--mute-logs", "build,status-check", "--mute-logs=none"]).unwrap();
+        assert!(muted.mutes(Phase::Build));
+        assert!(muted.mutes(Phase::StatusCheck));
+        assert!(!muted.mutes(Phase::Deploy));
+        assert_eq!(parse(&["--mute-logs", "all"]).unwrap(), MutedPhases::ALL);
+    }
+
+    #[test]
+    fn mute_logs_refuses_unknown_stages() {
+        let err = parse(&["--mute-logs", "build,logs"]).unwrap_err();
+        assert_eq!(err.kind(), clap::error::ErrorKind::InvalidValue);
+        assert!(err.to_string().contains("status-check"), "{err}");
     }
 }

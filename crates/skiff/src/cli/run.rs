@@ -26,6 +26,10 @@ pub struct RunArgs {
     #[command(flatten)]
     pub deploy: DeployFlags,
 
+    /// Stream logs from deployed objects
+    #[arg(long)]
+    pub tail: bool,
+
     /// Whether to skip the tests after building
     #[arg(long)]
     pub skip_tests: bool,
@@ -42,7 +46,7 @@ impl RunArgs {
             config: self.session.config_options(),
             api: self.session.api_options(),
             build: self.build.to_options(None, false),
-            deploy: self.deploy.to_settings()?,
+            deploy: self.deploy.to_settings(self.tail)?,
             skip_tests: self.skip_tests,
             cleanup: self.cleanup,
         })

@@ -3,7 +3,7 @@
 use skiff_config::SkaffoldConfig;
 use skiff_runner::build::{BuildOutcome, build};
 
-use crate::options::{BuildCommandOptions, OutputFormat};
+use crate::options::{BuildCommandOptions, OutputFormat, OutputSettings};
 use crate::session::{CommandSession, interruptible};
 use skiff_config::template::{MissingKey, TemplateValue};
 use std::collections::BTreeMap;
@@ -14,7 +14,10 @@ pub async fn run(opts: BuildCommandOptions) -> anyhow::Result<()> {
         &opts.config,
         &opts.api,
         "build",
-        opts.quiet,
+        OutputSettings {
+            quiet: opts.quiet,
+            mute_logs: opts.mute_logs,
+        },
         async |session| {
             let configs: Vec<&SkaffoldConfig> = session.configs.iter().collect();
             let work = build(&configs, &session.base_dir, &opts.build, &session.output);

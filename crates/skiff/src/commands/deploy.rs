@@ -6,24 +6,33 @@ use skiff_runner::deploy::docker_target;
 use skiff_runner::metadata::artifact_names;
 
 use super::deployed::{CleanupPolicy, deploy_and_follow, deploy_options};
-use crate::options::DeployCommandOptions;
+use crate::options::{DeployCommandOptions, OutputSettings};
 use crate::session::{CommandSession, connect_engine, pipeline_error, prebuilt_images};
 
 /// Deploys the images `opts` names; the API serves the session while it runs.
 pub async fn run(opts: DeployCommandOptions) -> anyhow::Result<()> {
-    CommandSession::within(&opts.config, &opts.api, "deploy", false, async |session| {
-        let engine = connect_engine().await?;
-        let configs: Vec<&SkaffoldConfig> = session.configs.iter().collect();
-        let builds = prebuilt_images(&opts.prebuilt)
-            .and_then(|p| p.resolve(&artifact_names(&configs)))
-            .map_err(pipeline_error)?;
-        let target = docker_target(&configs, &engine, &deploy_options(session, &opts.deploy))
-            .map_err(pipeline_error)?;
-        let policy = CleanupPolicy {
-            on_abort: true,
-            on_exit: false,
-        };
-        deploy_and_follow(session, &engine, &target, &builds, &opts.deploy, policy).await
-    })
+    CommandSession::within(
+        &opts.config,
+        &opts.api,
+        "deploy",
+        OutputSettings {
+            quiet: false,
+            mute_logs: opts.deploy.mute_logs,
+        },
+        async |session| {
+            let engine = connect_engine().await?;
+            let configs: Vec<&SkaffoldConfig> = session.configs.iter().collect();
+            let builds = prebuilt_images(&opts.prebuilt)
+                .and_then(|p| p.resolve(&artifact_names(&configs)))
+                .map_err(pipeline_error)?;
+            let target = docker_target(&configs, &engine, &deploy_options(session, &opts.deploy))
+                .map_err(pipeline_error)?;
+            let policy = CleanupPolicy {
+                on_abort: true,
+                on_exit: false,
+            };
+            deploy_and_follow(session, &engine, &target, &builds, &opts.deploy, policy).await
+        },
+    )
     .await
 }

@@ -45,10 +45,6 @@ pub async fn deploy_and_follow(
     settings: &DeploySettings,
     policy: CleanupPolicy,
 ) -> anyhow::Result<()> {
-    let log_settings = {
-        let configs: Vec<&SkaffoldConfig> = session.configs.iter().collect();
-        log_settings(&configs)?
-    };
     let deployed = tokio::select! {
         result = deploy(target, builds, &session.output) => Some(result),
         () = session.interrupts.recv() => None,
@@ -67,18 +63,24 @@ pub async fn deploy_and_follow(
     if !settings.tail {
         return Ok(());
     }
-    let logs = LogStreamer::start(
-        engine.clone(),
-        &session.run_id,
-        log_settings,
-        session.output.clone(),
-    );
+    let logs = follow_logs(session, engine)?;
     session.interrupts.recv().await;
     logs.stop().await;
     if policy.on_exit {
         remove(session, target, false).await?;
     }
     Ok(())
+}
+
+/// Streams the logs of the session's containers until stopped.
+pub fn follow_logs(session: &CommandSession, engine: &Engine) -> anyhow::Result<LogStreamer> {
+    let configs: Vec<&SkaffoldConfig> = session.configs.iter().collect();
+    Ok(LogStreamer::start(
+        engine.clone(),
+        &session.run_id,
+        log_settings(&configs)?,
+        session.output.clone(),
+    ))
 }
 
 /// The log settings from the configs' `deploy.logs`.
@@ -97,8 +99,9 @@ fn log_settings(configs: &[&SkaffoldConfig]) -> anyhow::Result<LogSettings> {
     })
 }
 
-/// Removes what the target deployed; a second Ctrl-C exits at once.
-async fn remove(
+/// Removes what the target deployed (looking twice when a creation may have been in flight);
+/// a second Ctrl-C exits at once.
+pub async fn remove(
     session: &mut CommandSession,
     target: &DockerTarget,
     in_flight: bool,

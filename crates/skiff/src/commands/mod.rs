@@ -4,6 +4,7 @@ pub mod build;
 pub mod delete;
 pub mod deploy;
 mod deployed;
+pub mod dev;
 pub mod diagnose;
 pub mod fix;
 pub mod inspect;
@@ -32,6 +33,7 @@ pub async fn dispatch(parsed: Parsed, env_files: EnvFileReport) -> anyhow::Resul
         Some(Commands::Version) => version::run(),
         Some(Commands::Serve(args)) => serve::run(args.to_options(&global)).await,
         Some(Commands::Run(args)) => run::run(args.to_options()?).await,
+        Some(Commands::Dev(args)) => dev::run(args.to_options()?).await,
         Some(Commands::Build(args)) => build::run(args.to_options()?).await,
         Some(Commands::Test(args)) => test::run(args.to_options()).await,
         Some(Commands::Deploy(args)) => deploy::run(args.to_options()?).await,

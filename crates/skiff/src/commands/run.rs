@@ -8,30 +8,39 @@ use skiff_runner::deploy::docker_target;
 use skiff_runner::test::test;
 
 use super::deployed::{CleanupPolicy, deploy_and_follow, deploy_options};
-use crate::options::RunCommandOptions;
+use crate::options::{OutputSettings, RunCommandOptions};
 use crate::session::{CommandSession, connect_engine, interruptible, pipeline_error};
 
 /// Runs the pipeline once; the API serves the session while it runs.
 pub async fn run(opts: RunCommandOptions) -> anyhow::Result<()> {
-    CommandSession::within(&opts.config, &opts.api, "run", false, async |session| {
-        let engine = connect_engine().await?;
-        let configs: Vec<&SkaffoldConfig> = session.configs.iter().collect();
-        let target = docker_target(&configs, &engine, &deploy_options(session, &opts.deploy))
-            .map_err(pipeline_error)?;
-        let (base_dir, output) = (&session.base_dir, &session.output);
-        let build_and_test = async {
-            let outcome = build(&configs, base_dir, &opts.build, output).await?;
-            if !opts.skip_tests {
-                test(&configs, base_dir, &outcome.builds, &engine, output).await?;
-            }
-            Ok::<_, PipelineError>(outcome.builds)
-        };
-        let builds = interruptible(&mut session.interrupts, build_and_test).await?;
-        let policy = CleanupPolicy {
-            on_abort: opts.cleanup,
-            on_exit: opts.cleanup,
-        };
-        deploy_and_follow(session, &engine, &target, &builds, &opts.deploy, policy).await
-    })
+    CommandSession::within(
+        &opts.config,
+        &opts.api,
+        "run",
+        OutputSettings {
+            quiet: false,
+            mute_logs: opts.deploy.mute_logs,
+        },
+        async |session| {
+            let engine = connect_engine().await?;
+            let configs: Vec<&SkaffoldConfig> = session.configs.iter().collect();
+            let target = docker_target(&configs, &engine, &deploy_options(session, &opts.deploy))
+                .map_err(pipeline_error)?;
+            let (base_dir, output) = (&session.base_dir, &session.output);
+            let build_and_test = async {
+                let outcome = build(&configs, base_dir, &opts.build, output).await?;
+                if !opts.skip_tests {
+                    test(&configs, base_dir, &outcome.builds, &engine, output).await?;
+                }
+                Ok::<_, PipelineError>(outcome.builds)
+            };
+            let builds = interruptible(&mut session.interrupts, build_and_test).await?;
+            let policy = CleanupPolicy {
+                on_abort: opts.cleanup,
+                on_exit: opts.cleanup,
+            };
+            deploy_and_follow(session, &engine, &target, &builds, &opts.deploy, policy).await
+        },
+    )
     .await
 }

@@ -1,0 +1,30 @@
+//! File sync into the docker target's containers for `skiff dev`: instead of rebuilding an
+//! artifact whose changed files its sync rules cover, copy them into its running containers
+//! (and remove the deleted ones).
+//!
+//! - [`plan_sync`] decides between sync and rebuild with Skaffold's rules (`manual`, `infer`,
+//!   `auto`; all-or-nothing per artifact) and maps files to container paths.
+//! - [`Syncer`] carries the plans out. Unlike Skaffold, which spawns `docker exec … tar` per
+//!   sync (~50 ms), it keeps one exec session per container: a shell loop reading framed
+//!   requests on its stdin (see `session`), so a one-file sync costs a few milliseconds. Images
+//!   without a shell get copies through the archive API.
+//! - Catch-up: the syncer remembers what it synced since each image was built, and
+//!   [`Syncer::follow_restarts`] replays it into every container of the run that starts —
+//!   Skaffold loses synced files when a container is recreated.
+//!
+//! Sync hooks (`sync.hooks`) are not run here; a caller runs them around [`Syncer::sync`].
+
+mod catch_up;
+mod history;
+mod infer;
+mod paths;
+mod plan;
+mod rules;
+mod session;
+mod syncer;
+mod tarball;
+mod transport;
+
+pub use catch_up::CatchUp;
+pub use plan::{SyncPlan, plan_sync, sync_ignored_warning};
+pub use syncer::Syncer;

@@ -1,0 +1,255 @@
+//! The syncer of a dev session: carries out sync plans in containers over sessions it keeps
+//! open, reports them as Skaffold does, and remembers them for catch-up.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use skiff_build::builder::BuiltImage;
+use skiff_docker::Engine;
+use skiff_events::{Output, Phase, Status};
+use skiff_proto::enums::StatusCode;
+
+use super::history::History;
+use super::plan::SyncPlan;
+use super::session::Request;
+use super::tarball::archive;
+use super::transport::Transport;
+use crate::error::DeployError;
+
+/// The way into one container, used by one sync at a time.
+type SharedTransport = Arc<tokio::sync::Mutex<Transport>>;
+
+/// Syncs files into the containers of one dev session. A handle: clones share the sessions
+/// and the history.
+///
+/// Each container gets one exec session (a shell loop, see the module docs), opened on its
+/// first sync and kept open; it is opened again when it died (the container restarted). A
+/// container of an image without a shell gets its copies through the archive API instead.
+/// When a sync names a different container for an image than the last one, the old
+/// container's session is closed: the docker target runs one container per image, so the old
+/// one was replaced.
+#[derive(Debug, Clone)]
+pub struct Syncer {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    engine: Engine,
+    /// By container id.
+    transports: Mutex<HashMap<String, SharedTransport>>,
+    /// By image name, the container last synced.
+    containers: Mutex<HashMap<String, String>>,
+    history: Mutex<History>,
+    sessions_opened: AtomicUsize,
+}
+
+impl Syncer {
+    /// A syncer working through `engine`, with no session open yet.
+    pub fn new(engine: Engine) -> Syncer {
+        Syncer {
+            inner: Arc::new(Inner {
+                engine,
+                transports: Mutex::default(),
+                containers: Mutex::default(),
+                history: Mutex::default(),
+                sessions_opened: AtomicUsize::new(0),
+            }),
+        }
+    }
+
+    /// Carries out `plan` in the running container `container_id`, deployed from `image`, and
+    /// returns the number of files synced once they are in place (copies first, then
+    /// deletions). Writes Skaffold's `Syncing N files for <reference>` and emits
+    /// `FileSyncEvent`s (InProgress, then Succeeded or Failed). The plan is remembered for
+    /// [`Syncer::catch_up`] even when the sync fails: the container should mirror the local
+    /// files either way. An empty plan does nothing.
+    pub async fn sync(
+        &self,
+        container_id: &str,
+        plan: &SyncPlan,
+        output: &Output,
+        image: &BuiltImage,
+    ) -> Result<usize, DeployError> {
+        if plan.is_empty() {
+            return Ok(0);
+        }
+        self.history()
+            .record(&image.image_name, &image.reference, plan);
+        self.run(
+            container_id,
+            &image.image_name,
+            &image.reference,
+            plan,
+            Order::CopyFirst,
+            output,
+        )
+        .await
+    }
+
+    /// Forgets what was synced for `image_name`: its new build contains the files. Call it once
+    /// the image was rebuilt, before its new containers start.
+    pub fn image_rebuilt(&self, image_name: &str) {
+        self.history().clear(image_name);
+    }
+
+    /// Brings the container `container_id`, just (re)started from the last build of
+    /// `image_name`, to the state synced since that build: removes the files deleted and copies
+    /// the current content of the files synced (those deleted locally since are left out).
+    /// Returns the number of files synced, reported as [`Syncer::sync`] reports them; nothing
+    /// is done (nor written) when nothing was synced. Idempotent.
+    pub async fn catch_up(
+        &self,
+        container_id: &str,
+        image_name: &str,
+        output: &Output,
+    ) -> Result<usize, DeployError> {
+        let Some((reference, mut plan)) = self.history().replay(image_name) else {
+            return Ok(0);
+        };
+        plan.copy.retain(|(local, _)| {
+            let present = local.symlink_metadata().is_ok();
+            if !present {
+                tracing::debug!("{} is gone locally; not synced again", local.display());
+            }
+            present
+        });
+        if plan.is_empty() {
+            return Ok(0);
+        }
+        self.run(
+            container_id,
+            image_name,
+            &reference,
+            &plan,
+            Order::DeleteFirst,
+            output,
+        )
+        .await
+    }
+
+    /// How many shell sessions the syncer opened so far (each container's first sync, and
+    /// each reopening after a session died).
+    pub fn sessions_opened(&self) -> usize {
+        self.inner.sessions_opened.load(Ordering::Relaxed)
+    }
+
+    /// The engine the syncer works through.
+    pub(super) fn engine(&self) -> &Engine {
+        &self.inner.engine
+    }
+
+    /// Closes the session of a container that is gone or stopped.
+    pub(super) fn forget(&self, container_id: &str) {
+        lock(&self.inner.transports).remove(container_id);
+    }
+
+    /// Syncs `plan` with its output and events.
+    async fn run(
+        &self,
+        container_id: &str,
+        image_name: &str,
+        reference: &str,
+        plan: &SyncPlan,
+        order: Order,
+        output: &Output,
+    ) -> Result<usize, DeployError> {
+        let count = plan.file_count();
+        let events_count = i32::try_from(count).unwrap_or(i32::MAX);
+        output.phase(
+            Phase::Sync,
+            &format!("Syncing {count} files for {reference}\n"),
+        );
+        let hub = output.hub();
+        hub.file_sync(reference, events_count, Status::InProgress, None);
+        match self.apply(container_id, image_name, plan, order).await {
+            Ok(()) => {
+                hub.file_sync(reference, events_count, Status::Succeeded, None);
+                Ok(count)
+            }
+            Err(e) => {
+                hub.file_sync(
+                    reference,
+                    events_count,
+                    Status::Failed,
+                    Some(e.actionable()),
+                );
+                Err(e)
+            }
+        }
+    }
+
+    /// Carries out `plan` in the container.
+    async fn apply(
+        &self,
+        container_id: &str,
+        image_name: &str,
+        plan: &SyncPlan,
+        order: Order,
+    ) -> Result<(), DeployError> {
+        let tar = if plan.copy.is_empty() {
+            None
+        } else {
+            let copy = plan.copy.clone();
+            let built = tokio::task::spawn_blocking(move || archive(&copy))
+                .await
+                .map_err(|e| {
+                    DeployError::new(StatusCode::SyncUnknown, format!("copying files: {e}"))
+                })??;
+            Some(built)
+        };
+        let deletions: Vec<String> = plan.delete.iter().map(|(_, dest)| dest.clone()).collect();
+        let copy = tar.as_deref().map(Request::Copy);
+        let delete = (!deletions.is_empty()).then_some(Request::Delete(&deletions));
+        let steps = match order {
+            Order::CopyFirst => [copy, delete],
+            Order::DeleteFirst => [delete, copy],
+        };
+        let transport = self.transport(container_id, image_name);
+        let mut transport = transport.lock().await;
+        for request in steps.into_iter().flatten() {
+            transport
+                .send(
+                    &self.inner.engine,
+                    container_id,
+                    request,
+                    &self.inner.sessions_opened,
+                )
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// The transport into `container_id`, which now runs `image_name`; the transport of the
+    /// container the image ran in before is dropped.
+    fn transport(&self, container_id: &str, image_name: &str) -> SharedTransport {
+        let replaced = lock(&self.inner.containers)
+            .insert(image_name.to_owned(), container_id.to_owned())
+            .filter(|previous| previous != container_id);
+        let mut transports = lock(&self.inner.transports);
+        if let Some(previous) = replaced {
+            transports.remove(&previous);
+        }
+        Arc::clone(transports.entry(container_id.to_owned()).or_default())
+    }
+
+    fn history(&self) -> MutexGuard<'_, History> {
+        lock(&self.inner.history)
+    }
+}
+
+/// Which requests of a plan go first.
+#[derive(Debug, Clone, Copy)]
+enum Order {
+    /// Copies, then deletions (a sync, as Skaffold does it).
+    CopyFirst,
+    /// Deletions, then copies (a catch-up, where a directory may be removed and files copied
+    /// into it again later).
+    DeleteFirst,
+}
+
+/// Locks `mutex`; a panic while it was held leaves nothing half-updated worth refusing.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}

@@ -1,0 +1,430 @@
+//! The dev loop (`skiff dev`): build, test and deploy once, then watch the sources and, on every
+//! change, sync the files an artifact's sync rules cover into its running container, or
+//! rebuild and redeploy what changed — as API clients allow (auto triggers and intents).
+//!
+//! The loop is watchexec-shaped: the watcher sends debounced batches of changes, API intents
+//! arrive on the control channel, and one planner decides per wake-up what to do. A failed
+//! build or deploy is reported (`DevLoop-N` Failed) and the loop waits for the next change with
+//! the last good containers still running; a change of the config file ends the loop so the
+//! caller can restart it with the new config.
+
+pub mod changes;
+pub mod intents;
+mod watch_plan;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use skiff_api::ControlReceiver;
+use skiff_build::builder::BuiltImage;
+use skiff_config::SkaffoldConfig;
+use skiff_deploy::docker::DockerTarget;
+use skiff_deploy::docker::sync::{SyncPlan, Syncer, plan_sync, sync_ignored_warning};
+use skiff_docker::Engine;
+use skiff_events::{Output, Phase, errors};
+use skiff_proto::v2::Metadata;
+use skiff_watch::{FileChange, Trigger, Watcher};
+
+use crate::build::{BuildOptions, ConfiguredArtifact, artifacts, build};
+use crate::deploy::deploy;
+use crate::error::PipelineError;
+use crate::test::test;
+use changes::Pending;
+use intents::{Intents, PhaseFlags};
+
+/// How `skiff dev` runs.
+#[derive(Debug, Clone)]
+pub struct DevOptions {
+    /// How to build.
+    pub build: BuildOptions,
+    /// `--skip-tests`.
+    pub skip_tests: bool,
+    /// `--trigger` (and `--watch-poll-interval` for polling).
+    pub trigger: Trigger,
+    /// The quiet period that ends a burst of changes.
+    pub quiet: Duration,
+    /// `--auto-build`, `--auto-sync`, `--auto-deploy`.
+    pub auto: PhaseFlags,
+    /// `--keep-running-on-failure`: a failed first iteration does not end the loop.
+    pub keep_running_on_failure: bool,
+    /// The run id (`skaffold.dev/run-id`) of the deployed containers.
+    pub run_id: String,
+    /// The config files; a change to one restarts the loop.
+    pub config_files: Vec<PathBuf>,
+    /// The `MetaEvent` entry sent at each iteration.
+    pub meta_entry: String,
+    /// The metadata sent with it.
+    pub metadata: Metadata,
+}
+
+/// Why the loop ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DevExit {
+    /// `stop` resolved (Ctrl-C).
+    Stopped,
+    /// A config file changed: restart with the new config.
+    ConfigChanged,
+}
+
+/// What one wake-up decided to do.
+#[derive(Debug, Default)]
+struct Plan {
+    sync: Vec<(String, SyncPlan)>,
+    rebuild: BTreeSet<String>,
+    deploy: bool,
+}
+
+impl Plan {
+    fn is_empty(&self) -> bool {
+        self.sync.is_empty() && self.rebuild.is_empty() && !self.deploy
+    }
+}
+
+/// The state of one dev session.
+pub struct DevLoop<'a> {
+    configs: &'a [&'a SkaffoldConfig],
+    base_dir: &'a Path,
+    engine: &'a Engine,
+    target: &'a DockerTarget,
+    output: &'a Output,
+    opts: &'a DevOptions,
+    artifacts: Vec<ConfiguredArtifact>,
+    syncer: Syncer,
+    built: BTreeMap<String, BuiltImage>,
+    deployed: BTreeMap<String, BuiltImage>,
+    dependencies: BTreeMap<String, BTreeSet<PathBuf>>,
+    intents: Intents,
+    pending: Pending,
+}
+
+impl<'a> DevLoop<'a> {
+    /// A dev session over `configs`, deploying to `target`.
+    pub fn new(
+        configs: &'a [&'a SkaffoldConfig],
+        base_dir: &'a Path,
+        engine: &'a Engine,
+        target: &'a DockerTarget,
+        output: &'a Output,
+        opts: &'a DevOptions,
+    ) -> Self {
+        DevLoop {
+            configs,
+            base_dir,
+            engine,
+            target,
+            output,
+            opts,
+            artifacts: artifacts(configs, base_dir, &opts.build.only_images),
+            syncer: Syncer::new(engine.clone()),
+            built: BTreeMap::new(),
+            deployed: BTreeMap::new(),
+            dependencies: BTreeMap::new(),
+            intents: Intents::new(opts.auto),
+            pending: Pending::default(),
+        }
+    }
+
+    /// Runs the first iteration, then watches and iterates until `stop` resolves or the config
+    /// changes. Intents come from `control`.
+    pub async fn run(
+        &mut self,
+        control: &mut ControlReceiver,
+        stop: impl Future<Output = ()>,
+    ) -> Result<DevExit, PipelineError> {
+        let hub = self.output.hub();
+        // Watching starts first, so edits made during the first build are not lost.
+        let roots = watch_plan::roots(&self.artifacts, &self.opts.config_files);
+        let (_watcher, mut changes) = Watcher::start(roots, self.opts.trigger, self.opts.quiet)
+            .map_err(|e| {
+                PipelineError::new(
+                    Phase::DevInit,
+                    errors::actionable(e.status_code(), e.to_string(), []),
+                )
+            })?;
+        self.begin_iteration();
+        let first = self.build_test_deploy(None).await;
+        if let Err(err) = &first {
+            hub.task_failed(Phase::DevLoop, err.actionable.clone());
+            if !self.opts.keep_running_on_failure {
+                return Err(err.clone());
+            }
+        }
+        let catch_up = self
+            .syncer
+            .follow_restarts(&self.opts.run_id, self.output.clone());
+        self.output.phase(Phase::DevLoop, "Press Ctrl+C to exit\n");
+        self.announce_watching();
+        if first.is_ok() {
+            hub.task_succeeded(Phase::DevLoop);
+        }
+        let mut stop = std::pin::pin!(stop);
+        loop {
+            let wake = tokio::select! {
+                batch = changes.recv() => match batch {
+                    Some(batch) => {
+                        self.record(batch);
+                        self.intents.auto().any() || self.pending.config_changed
+                    }
+                    None => break,
+                },
+                requests = control.recv() => self.intents.apply(&requests),
+                () = &mut stop => break,
+            };
+            if !wake {
+                continue;
+            }
+            if self.pending.config_changed {
+                self.output.phase(
+                    Phase::DevLoop,
+                    "The configuration changed: restarting with the new one\n",
+                );
+                catch_up.stop().await;
+                return Ok(DevExit::ConfigChanged);
+            }
+            self.iterate().await;
+        }
+        catch_up.stop().await;
+        Ok(DevExit::Stopped)
+    }
+
+    /// Starts a `DevLoop-N` iteration, with its `MetaEvent`.
+    fn begin_iteration(&self) {
+        let hub = self.output.hub();
+        hub.task_in_progress(Phase::DevLoop, "");
+        hub.meta(&self.opts.meta_entry, self.opts.metadata.clone());
+    }
+
+    fn announce_watching(&self) {
+        let text = if self.intents.auto().any() {
+            "Watching for changes...\n"
+        } else {
+            "Not watching for changes...\n"
+        };
+        self.output.phase(Phase::DevLoop, text);
+    }
+
+    fn record(&mut self, batch: Vec<FileChange>) {
+        for change in batch {
+            let removed = matches!(change.kind, skiff_watch::ChangeKind::Removed);
+            self.pending.record(&change.owner, change.path, removed);
+        }
+    }
+
+    /// One wake-up: plan from the pending changes and the intents, then act.
+    async fn iterate(&mut self) {
+        let plan = self.plan().await;
+        if plan.is_empty() {
+            self.intents.reset();
+            return;
+        }
+        self.begin_iteration();
+        let result = self.execute(plan).await;
+        let hub = self.output.hub();
+        match result {
+            Ok(()) => hub.task_succeeded(Phase::DevLoop),
+            Err(err) => {
+                self.output.phase(
+                    Phase::DevLoop,
+                    &format!("Skipping the rest of this iteration: {err}\n"),
+                );
+                hub.task_failed(Phase::DevLoop, err.actionable);
+            }
+        }
+        self.intents.reset();
+        self.announce_watching();
+    }
+
+    /// Decides what to do with the pending changes: sync what an artifact's rules cover, rebuild
+    /// the rest, deploy what was built.
+    async fn plan(&mut self) -> Plan {
+        let next = self.intents.next();
+        let mut plan = Plan::default();
+        let pending = std::mem::take(&mut self.pending.artifacts);
+        for (image, files) in pending {
+            let relevant = self.relevant(&image, files);
+            if relevant.changed.is_empty() && relevant.deleted.is_empty() {
+                continue;
+            }
+            let sync = match self.sync_plan(&image, &relevant).await {
+                Some(sync) if next.sync => sync,
+                Some(_) => {
+                    self.pending.artifacts.insert(image, relevant);
+                    continue;
+                }
+                None if next.build => {
+                    plan.rebuild.insert(image);
+                    continue;
+                }
+                None => {
+                    self.pending.artifacts.insert(image, relevant);
+                    continue;
+                }
+            };
+            plan.sync.push((image, sync));
+        }
+        plan.deploy = next.deploy && (!plan.rebuild.is_empty() || self.pending.undeployed);
+        plan
+    }
+
+    /// The files of `changes` that are inputs of `image` (now, or before they were removed);
+    /// they are remembered as inputs, so that a later removal of one counts too.
+    fn relevant(&mut self, image: &str, changes: changes::FileChanges) -> changes::FileChanges {
+        let Some(artifact) = self.artifacts.iter().find(|a| a.artifact.image == image) else {
+            return changes;
+        };
+        let workspace = artifact.workspace();
+        let now: BTreeSet<PathBuf> =
+            skiff_build::sources::source_dependencies(&artifact.artifact, &workspace)
+                .map(|deps| deps.into_iter().collect())
+                .unwrap_or_default();
+        let known = self.dependencies.entry(image.to_owned()).or_default();
+        known.extend(now);
+        let is_input = |path: &PathBuf| {
+            path.strip_prefix(&workspace)
+                .is_ok_and(|rel| known.contains(rel))
+        };
+        changes::FileChanges {
+            changed: changes
+                .changed
+                .into_iter()
+                .filter(|p| is_input(p))
+                .collect(),
+            deleted: changes
+                .deleted
+                .into_iter()
+                .filter(|p| is_input(p))
+                .collect(),
+        }
+    }
+
+    /// The sync of `changes` into `image`'s container, or `None` when they need a rebuild.
+    async fn sync_plan(&self, image: &str, changes: &changes::FileChanges) -> Option<SyncPlan> {
+        let artifact = self.artifacts.iter().find(|a| a.artifact.image == image)?;
+        let all: Vec<_> = self.artifacts.iter().map(|a| a.artifact.clone()).collect();
+        if let Some(warning) = sync_ignored_warning(&artifact.artifact, &all) {
+            tracing::warn!("{warning}");
+            return None;
+        }
+        let built = self.built.get(image)?;
+        self.deployed.get(image)?;
+        let workdir = self
+            .engine
+            .image_working_dir(&built.reference)
+            .await
+            .ok()
+            .flatten()?;
+        let changed: Vec<PathBuf> = changes.changed.iter().cloned().collect();
+        let deleted: Vec<PathBuf> = changes.deleted.iter().cloned().collect();
+        match plan_sync(
+            &artifact.artifact,
+            &artifact.workspace(),
+            &workdir,
+            &changed,
+            &deleted,
+        ) {
+            Ok(plan) => plan,
+            Err(err) => {
+                tracing::warn!("sync rules of {image}: {err}; rebuilding instead");
+                None
+            }
+        }
+    }
+
+    async fn execute(&mut self, plan: Plan) -> Result<(), PipelineError> {
+        for (image, sync) in &plan.sync {
+            let container = self
+                .target
+                .containers()
+                .into_iter()
+                .find(|c| &c.image_name == image);
+            let (Some(container), Some(built)) = (container, self.built.get(image)) else {
+                continue;
+            };
+            self.syncer
+                .sync(&container.id, sync, self.output, built)
+                .await
+                .map_err(|e| PipelineError::new(Phase::Sync, e.actionable()))?;
+        }
+        if plan.rebuild.is_empty() {
+            if plan.deploy {
+                self.deploy_changed().await?;
+            }
+            return Ok(());
+        }
+        self.output
+            .hub()
+            .update_state(skiff_events::state::reset_on_build);
+        self.build_test_deploy(Some(plan.deploy)).await
+    }
+
+    /// Builds (every artifact: the cache keeps unchanged ones), tests what was rebuilt and
+    /// deploys the images whose reference changed. `deploy`: `None` on the first iteration
+    /// (always deploy), else whether the deploy intent is set.
+    async fn build_test_deploy(&mut self, deploy: Option<bool>) -> Result<(), PipelineError> {
+        let outcome = build(self.configs, self.base_dir, &self.opts.build, self.output).await?;
+        let changed: Vec<BuiltImage> = outcome
+            .builds
+            .iter()
+            .filter(|b| self.built.get(&b.image_name) != Some(b))
+            .cloned()
+            .collect();
+        for image in &changed {
+            self.syncer.image_rebuilt(&image.image_name);
+            self.built.insert(image.image_name.clone(), image.clone());
+        }
+        self.remember_dependencies();
+        if !self.opts.skip_tests && !changed.is_empty() {
+            test(
+                self.configs,
+                self.base_dir,
+                &changed,
+                self.engine,
+                self.output,
+            )
+            .await?;
+        }
+        if !changed.is_empty() {
+            self.pending.undeployed = true;
+        }
+        if deploy.unwrap_or(true) {
+            self.deploy_changed().await?;
+        }
+        Ok(())
+    }
+
+    /// Deploys the built images that differ from what runs.
+    async fn deploy_changed(&mut self) -> Result<(), PipelineError> {
+        let changed: Vec<BuiltImage> = self
+            .built
+            .values()
+            .filter(|b| self.deployed.get(&b.image_name) != Some(*b))
+            .cloned()
+            .collect();
+        self.pending.undeployed = false;
+        if changed.is_empty() {
+            return Ok(());
+        }
+        self.output
+            .hub()
+            .update_state(skiff_events::state::reset_on_deploy);
+        deploy(self.target, &changed, self.output).await?;
+        for image in changed {
+            self.deployed.insert(image.image_name.clone(), image);
+        }
+        Ok(())
+    }
+
+    fn remember_dependencies(&mut self) {
+        for artifact in &self.artifacts {
+            let deps = skiff_build::sources::source_dependencies(
+                &artifact.artifact,
+                &artifact.workspace(),
+            )
+            .map(|d| d.into_iter().collect())
+            .unwrap_or_default();
+            self.dependencies
+                .insert(artifact.artifact.image.clone(), deps);
+        }
+    }
+}

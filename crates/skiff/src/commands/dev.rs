@@ -1,0 +1,94 @@
+//! `skiff dev`: build, test and deploy, stream the logs, then sync or rebuild on every change
+//! until interrupted; a change of the config restarts the loop with the new config.
+
+use skiff_config::SkaffoldConfig;
+use skiff_events::state::{AutoTrigger, set_auto_trigger};
+use skiff_runner::deploy::docker_target;
+use skiff_runner::dev::{DevExit, DevLoop, DevOptions};
+
+use super::deployed::{deploy_options, follow_logs, remove};
+use crate::configs::{self, LoadRequest};
+use crate::options::{DevCommandOptions, OutputSettings};
+use crate::session::{CommandSession, connect_engine, pipeline_error};
+
+/// Runs the dev loop; the API serves the session and steers it.
+pub async fn run(opts: DevCommandOptions) -> anyhow::Result<()> {
+    CommandSession::within(
+        &opts.config,
+        &opts.api,
+        "dev",
+        OutputSettings {
+            quiet: false,
+            mute_logs: opts.deploy.mute_logs,
+        },
+        async |session| {
+            session.hub.update_state(|state| {
+                set_auto_trigger(state, AutoTrigger::Build, opts.auto.build);
+                set_auto_trigger(state, AutoTrigger::Sync, opts.auto.sync);
+                set_auto_trigger(state, AutoTrigger::Deploy, opts.auto.deploy);
+            });
+            let engine = connect_engine().await?;
+            let dev_options = DevOptions {
+                build: opts.build.clone(),
+                skip_tests: opts.skip_tests,
+                trigger: opts.trigger,
+                quiet: opts.quiet,
+                auto: opts.auto,
+                keep_running_on_failure: opts.keep_running_on_failure,
+                run_id: session.run_id.clone(),
+                config_files: vec![opts.config.filename.clone()],
+                meta_entry: crate::build_info::meta_entry(),
+                metadata: session.hub.state().metadata.unwrap_or_default(),
+            };
+            loop {
+                let configs: Vec<&SkaffoldConfig> = session.configs.iter().collect();
+                let target =
+                    docker_target(&configs, &engine, &deploy_options(session, &opts.deploy))
+                        .map_err(pipeline_error)?;
+                let logs = opts
+                    .deploy
+                    .tail
+                    .then(|| follow_logs(session, &engine))
+                    .transpose()?;
+                let exit = {
+                    let mut dev = DevLoop::new(
+                        &configs,
+                        &session.base_dir,
+                        &engine,
+                        &target,
+                        &session.output,
+                        &dev_options,
+                    );
+                    dev.run(&mut session.control, session.interrupts.recv())
+                        .await
+                };
+                if let Some(logs) = logs {
+                    logs.stop().await;
+                }
+                match exit {
+                    Ok(DevExit::ConfigChanged) => {
+                        remove(session, &target, false).await?;
+                        session.configs =
+                            configs::load(&LoadRequest::for_command(&opts.config, "dev"))?
+                                .into_iter()
+                                .map(|loaded| loaded.config)
+                                .collect();
+                    }
+                    Ok(DevExit::Stopped) => {
+                        if opts.cleanup {
+                            remove(session, &target, false).await?;
+                        }
+                        return Ok(());
+                    }
+                    Err(err) => {
+                        if opts.cleanup {
+                            remove(session, &target, false).await?;
+                        }
+                        return Err(pipeline_error(err));
+                    }
+                }
+            }
+        },
+    )
+    .await
+}

@@ -1,0 +1,245 @@
+//! `skiff dev` end to end on the docker target: a busybox web server (`testdata/dev-web`) whose
+//! `www/` files are synced into the running container and whose other changes rebuild it,
+//! driven by file changes and by API intents.
+
+mod common;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use common::*;
+use skiff_testenv::free_port;
+
+/// A `skiff dev` session on a copy of `testdata/dev-web` serving on a free host port.
+struct DevSession {
+    project: Project,
+    port: u16,
+    http_port: u16,
+    dev: Background,
+}
+
+impl DevSession {
+    fn start(extra: &[&str]) -> DevSession {
+        let project = Project::new("dev-web", &[]);
+        let port = free_port();
+        let config = project.path().join("skaffold.yaml");
+        let text = std::fs::read_to_string(&config)
+            .unwrap()
+            .replace("localPort: 19090", &format!("localPort: {port}"));
+        std::fs::write(&config, text).unwrap();
+        let http_port = free_port();
+        let http = http_port.to_string();
+        let mut args = vec!["dev", "--rpc-http-port", &http];
+        args.extend(extra);
+        let dev = Background::start(project.path(), &args);
+        let session = DevSession {
+            project,
+            port,
+            http_port,
+            dev,
+        };
+        session.wait_until_served("version 1", Duration::from_secs(120));
+        session
+            .dev
+            .wait_for_output("atching for changes", Duration::from_secs(10));
+        session
+    }
+
+    fn write(&self, relative: &str, text: &str) {
+        std::fs::write(self.project.path().join(relative), text).unwrap();
+    }
+
+    fn path(&self) -> &Path {
+        self.project.path()
+    }
+
+    /// Waits until `GET /` answers with `needle` in the body.
+    fn wait_until_served(&self, needle: &str, limit: Duration) {
+        self.wait_until_page("", needle, limit);
+    }
+
+    fn wait_until_page(&self, page: &str, needle: &str, limit: Duration) {
+        let deadline = Instant::now() + limit;
+        loop {
+            let body = http_get_path(self.port, page).unwrap_or_default();
+            if body.contains(needle) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{needle:?} never served; last answer:\n{body}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Sends an API request to the HTTP gateway.
+    fn api(&self, method: &str, path: &str, body: &str) -> String {
+        use std::io::{Read, Write};
+        let mut stream = std::net::TcpStream::connect(("127.0.0.1", self.http_port)).unwrap();
+        write!(
+            stream,
+            "{method} {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        response
+    }
+}
+
+/// `GET /<page>` on a host port: the response, or `None` when nothing answers.
+fn http_get_path(port: u16, page: &str) -> Option<String> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    write!(stream, "GET /{page} HTTP/1.0\r\nHost: localhost\r\n\r\n").ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    Some(response)
+}
+
+/// Waits until the session's container is another than `old` (a redeploy), and returns it.
+async fn replaced(engine: &Engine, old: &str, what: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let containers = engine
+            .containers_with_label("skaffold.dev/run-id")
+            .await
+            .unwrap();
+        if let [only] = containers.as_slice()
+            && only.id != old
+        {
+            return only.id.clone();
+        }
+        assert!(Instant::now() < deadline, "{what} redeployed nothing");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The id of the one container of the session.
+async fn container_id(engine: &Engine) -> String {
+    let containers = engine
+        .containers_with_label("skaffold.dev/run-id")
+        .await
+        .unwrap();
+    assert_eq!(containers.len(), 1, "{containers:?}");
+    containers[0].id.clone()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn saves_sync_or_rebuild_and_failures_keep_the_last_good_container() {
+    let Some(turn) = take_turn().await else {
+        return;
+    };
+    let mut session = DevSession::start(&[]);
+    let first = container_id(&turn.engine).await;
+
+    // A synced file: served without a rebuild.
+    session.write("www/index.html", "version 2\n");
+    session.wait_until_served("version 2", Duration::from_secs(10));
+    assert_eq!(container_id(&turn.engine).await, first);
+
+    // A new synced file, then its deletion.
+    session.write("www/extra.html", "extra page\n");
+    session.wait_until_page("extra.html", "extra page", Duration::from_secs(10));
+    std::fs::remove_file(session.path().join("www/extra.html")).unwrap();
+    session.wait_until_page("extra.html", "404", Duration::from_secs(10));
+
+    // The container restarts: the synced edit is still there.
+    turn.engine
+        .client()
+        .restart_container(
+            &first,
+            None::<bollard::query_parameters::RestartContainerOptions>,
+        )
+        .await
+        .unwrap();
+    session.wait_until_served("version 2", Duration::from_secs(20));
+
+    // The Dockerfile: rebuilt and redeployed.
+    let dockerfile = std::fs::read_to_string(session.path().join("Dockerfile")).unwrap();
+    session.write("Dockerfile", &format!("{dockerfile}ENV REBUILT=1\n"));
+    replaced(&turn.engine, &first, "the change of the Dockerfile").await;
+    session.wait_until_served("version 2", Duration::from_secs(20));
+    let second = container_id(&turn.engine).await;
+
+    // A broken Dockerfile: the build fails, the last good container keeps serving.
+    session.write("Dockerfile", &format!("{dockerfile}RUN exit 3\n"));
+    session.dev.wait_for_output(
+        "Skipping the rest of this iteration",
+        Duration::from_secs(60),
+    );
+    assert_eq!(container_id(&turn.engine).await, second);
+    session.wait_until_served("version 2", Duration::from_secs(5));
+
+    // The fix recovers.
+    session.write("Dockerfile", &format!("{dockerfile}ENV FIXED=1\n"));
+    replaced(&turn.engine, &second, "the fix").await;
+    session.wait_until_served("version 2", Duration::from_secs(20));
+
+    session.dev.interrupt();
+    assert_eq!(session.dev.wait(Duration::from_secs(30)), 0);
+    assert_nothing_deployed(&turn.engine).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn with_auto_triggers_off_only_api_intents_act() {
+    let Some(turn) = take_turn().await else {
+        return;
+    };
+    let mut session = DevSession::start(&[
+        "--auto-build=false",
+        "--auto-sync=false",
+        "--auto-deploy=false",
+    ]);
+    session
+        .dev
+        .wait_for_output("Not watching for changes", Duration::from_secs(10));
+
+    session.write("www/index.html", "version 2\n");
+    std::thread::sleep(Duration::from_secs(2));
+    assert!(
+        http_get_path(session.port, "")
+            .unwrap()
+            .contains("version 1")
+    );
+
+    let answer = session.api("POST", "/v2/execute", r#"{"sync":true}"#);
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    session.wait_until_served("version 2", Duration::from_secs(10));
+
+    // A rebuild needs a build intent and a deploy intent.
+    let first = container_id(&turn.engine).await;
+    let dockerfile = std::fs::read_to_string(session.path().join("Dockerfile")).unwrap();
+    session.write("Dockerfile", &format!("{dockerfile}ENV REBUILT=1\n"));
+    std::thread::sleep(Duration::from_secs(1));
+    assert_eq!(container_id(&turn.engine).await, first);
+    session.api("POST", "/v2/execute", r#"{"devloop":true}"#);
+    replaced(&turn.engine, &first, "the devloop intent").await;
+
+    session.dev.interrupt();
+    assert_eq!(session.dev.wait(Duration::from_secs(30)), 0);
+    assert_nothing_deployed(&turn.engine).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn editing_the_config_reloads_it() {
+    let Some(turn) = take_turn().await else {
+        return;
+    };
+    let mut session = DevSession::start(&[]);
+    let new_port = free_port();
+    let config = session.path().join("skaffold.yaml");
+    let text = std::fs::read_to_string(&config).unwrap().replace(
+        &format!("localPort: {}", session.port),
+        &format!("localPort: {new_port}"),
+    );
+    std::fs::write(&config, text).unwrap();
+    session.port = new_port;
+    session.wait_until_served("version 1", Duration::from_secs(60));
+
+    session.dev.interrupt();
+    assert_eq!(session.dev.wait(Duration::from_secs(30)), 0);
+    assert_nothing_deployed(&turn.engine).await;
+}
