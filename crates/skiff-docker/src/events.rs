@@ -2,6 +2,7 @@
 //! started, restarted, stopped or removed) instead of polling.
 
 use std::collections::HashMap;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bollard::query_parameters::EventsOptionsBuilder;
 use futures_util::{Stream, StreamExt};
@@ -19,15 +20,19 @@ pub struct ContainerEvent {
 }
 
 impl Engine {
-    /// The events of the containers carrying `label` (`key` or `key=value`), from
-    /// `since_seconds` (whole seconds since the Unix epoch; events already past are replayed)
-    /// or from now on, without end. The stream ends or yields an error when the connection to
-    /// the engine breaks; a watcher subscribes again.
+    /// The events of the containers carrying `label` (`key` or `key=value`), starting
+    /// `replay` ago (whole seconds: events already past are replayed, so a watcher that
+    /// subscribes again misses nothing), without end. The stream ends or yields an error when
+    /// the connection to the engine breaks; a watcher subscribes again.
     pub fn container_events(
         &self,
         label: &str,
-        since_seconds: Option<i64>,
+        replay: Duration,
     ) -> impl Stream<Item = Result<ContainerEvent, EngineError>> + Send + 'static {
+        let since_seconds = SystemTime::now()
+            .checked_sub(replay)
+            .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+            .and_then(|d| i64::try_from(d.as_secs()).ok());
         let filters: HashMap<&str, Vec<&str>> =
             [("type", vec!["container"]), ("label", vec![label])].into();
         let since = since_seconds.map(|s| s.to_string());

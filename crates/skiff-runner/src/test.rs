@@ -10,7 +10,7 @@ use std::path::Path;
 use skiff_build::builder::{BuildOutput, BuiltImage};
 use skiff_config::SkaffoldConfig;
 use skiff_docker::Engine;
-use skiff_events::{Output, Phase, SUBTASK_ID_NONE, Status, Subtask};
+use skiff_events::{LogFile, Output, Phase, SUBTASK_ID_NONE, Status, Subtask, errors};
 use skiff_tester::Tester;
 
 use crate::error::PipelineError;
@@ -56,6 +56,40 @@ async fn run(
         return Ok(());
     }
     output.phase(Phase::Test, "Testing images...\n");
+    if !output.mutes(Phase::Test) {
+        return run_testers(testers, builds, engine, output).await;
+    }
+    // `--mute-logs test`: the tests write to a log file, shown in full only when they fail.
+    let file = LogFile::create(&["test.log"]).map_err(|e| {
+        PipelineError::new(
+            Phase::Test,
+            errors::unknown(
+                Phase::Test,
+                format!("unable to create log file for tests: {e}"),
+            ),
+        )
+    })?;
+    let path = file.path().to_path_buf();
+    output.phase(
+        Phase::Test,
+        &format!(" - writing logs to {}\n", path.display()),
+    );
+    let result = run_testers(testers, builds, engine, &output.to_file(file)).await;
+    if result.is_err()
+        && let Ok(log) = std::fs::read_to_string(&path)
+    {
+        output.phase(Phase::Test, &log);
+    }
+    result
+}
+
+/// Runs the scheduled testers, one at a time, until one fails.
+async fn run_testers(
+    testers: &[Tester<'_>],
+    builds: &[BuiltImage],
+    engine: &Engine,
+    output: &Output,
+) -> Result<(), PipelineError> {
     let hub = output.hub();
     let sink = TestOutput(output);
     let scheduled = skiff_tester::schedule(testers, builds);

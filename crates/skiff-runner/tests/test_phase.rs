@@ -157,3 +157,66 @@ async fn the_first_failure_stops_the_phase_with_skaffolds_code() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn muted_tests_write_to_a_log_file_shown_when_they_fail() {
+    LocalSession::test(async |session| {
+        let muted = "test".parse::<skiff_events::MutedPhases>().unwrap();
+        let output = session.output.muting(muted);
+        let passing = skaffold_config(
+            r#"test:
+      - image: app
+        custom:
+          - command: echo quietly passing
+    "#,
+        );
+        skiff_runner::test::test(
+            &[&passing],
+            Path::new("."),
+            &[built("app", "app:1")],
+            &session.engine,
+            &output,
+        )
+        .await
+        .unwrap();
+        let printed = session.printed();
+        assert!(
+            printed.starts_with("Testing images...\n - writing logs to "),
+            "{printed}"
+        );
+        assert!(!printed.contains("quietly passing"), "{printed}");
+        let path = printed
+            .lines()
+            .nth(1)
+            .unwrap()
+            .trim_start_matches(" - writing logs to ");
+        assert!(
+            std::fs::read_to_string(path)
+                .unwrap()
+                .contains("quietly passing")
+        );
+
+        let failing = skaffold_config(
+            r#"test:
+      - image: app
+        custom:
+          - command: echo loudly failing; exit 1
+    "#,
+        );
+        skiff_runner::test::test(
+            &[&failing],
+            Path::new("."),
+            &[built("app", "app:1")],
+            &session.engine,
+            &output,
+        )
+        .await
+        .unwrap_err();
+        assert!(
+            session.printed().contains("loudly failing"),
+            "{}",
+            session.printed()
+        );
+    })
+    .await;
+}

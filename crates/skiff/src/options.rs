@@ -334,6 +334,16 @@ pub struct OutputSettings {
     pub mute_logs: MutedPhases,
 }
 
+impl OutputSettings {
+    /// Output on the terminal, without the phases `mute_logs` names.
+    pub fn muting(mute_logs: MutedPhases) -> Self {
+        OutputSettings {
+            quiet: false,
+            mute_logs,
+        }
+    }
+}
+
 impl From<bool> for OutputSettings {
     /// Quiet or not, nothing muted.
     fn from(quiet: bool) -> Self {

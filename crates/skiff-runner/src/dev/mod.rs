@@ -81,14 +81,26 @@ impl Plan {
     }
 }
 
+/// What a dev session works with.
+#[derive(Clone, Copy)]
+pub struct DevContext<'a> {
+    /// The configs, with profiles applied.
+    pub configs: &'a [&'a SkaffoldConfig],
+    /// The directory relative paths are resolved against.
+    pub base_dir: &'a Path,
+    /// The container engine.
+    pub engine: &'a Engine,
+    /// Where the images are deployed.
+    pub target: &'a DockerTarget,
+    /// Phase output.
+    pub output: &'a Output,
+    /// How the session runs.
+    pub opts: &'a DevOptions,
+}
+
 /// The state of one dev session.
 pub struct DevLoop<'a> {
-    configs: &'a [&'a SkaffoldConfig],
-    base_dir: &'a Path,
-    engine: &'a Engine,
-    target: &'a DockerTarget,
-    output: &'a Output,
-    opts: &'a DevOptions,
+    ctx: DevContext<'a>,
     artifacts: Vec<ConfiguredArtifact>,
     syncer: Syncer,
     built: BTreeMap<String, BuiltImage>,
@@ -99,28 +111,16 @@ pub struct DevLoop<'a> {
 }
 
 impl<'a> DevLoop<'a> {
-    /// A dev session over `configs`, deploying to `target`.
-    pub fn new(
-        configs: &'a [&'a SkaffoldConfig],
-        base_dir: &'a Path,
-        engine: &'a Engine,
-        target: &'a DockerTarget,
-        output: &'a Output,
-        opts: &'a DevOptions,
-    ) -> Self {
+    /// A dev session in `ctx`.
+    pub fn new(ctx: DevContext<'a>) -> Self {
         DevLoop {
-            configs,
-            base_dir,
-            engine,
-            target,
-            output,
-            opts,
-            artifacts: artifacts(configs, base_dir, &opts.build.only_images),
-            syncer: Syncer::new(engine.clone()),
+            ctx,
+            artifacts: artifacts(ctx.configs, ctx.base_dir, &ctx.opts.build.only_images),
+            syncer: Syncer::new(ctx.engine.clone()),
             built: BTreeMap::new(),
             deployed: BTreeMap::new(),
             dependencies: BTreeMap::new(),
-            intents: Intents::new(opts.auto),
+            intents: Intents::new(ctx.opts.auto),
             pending: Pending::default(),
         }
     }
@@ -132,11 +132,11 @@ impl<'a> DevLoop<'a> {
         control: &mut ControlReceiver,
         stop: impl Future<Output = ()>,
     ) -> Result<DevExit, PipelineError> {
-        let hub = self.output.hub();
+        let hub = self.ctx.output.hub();
         // Watching starts first, so edits made during the first build are not lost.
-        let roots = watch_plan::roots(&self.artifacts, &self.opts.config_files);
-        let (_watcher, mut changes) = Watcher::start(roots, self.opts.trigger, self.opts.quiet)
-            .map_err(|e| {
+        let roots = watch_plan::roots(&self.artifacts, &self.ctx.opts.config_files);
+        let (_watcher, mut changes) =
+            Watcher::start(roots, self.ctx.opts.trigger, self.ctx.opts.quiet).map_err(|e| {
                 PipelineError::new(
                     Phase::DevInit,
                     errors::actionable(e.status_code(), e.to_string(), []),
@@ -146,14 +146,16 @@ impl<'a> DevLoop<'a> {
         let first = self.build_test_deploy(None).await;
         if let Err(err) = &first {
             hub.task_failed(Phase::DevLoop, err.actionable.clone());
-            if !self.opts.keep_running_on_failure {
+            if !self.ctx.opts.keep_running_on_failure {
                 return Err(err.clone());
             }
         }
         let catch_up = self
             .syncer
-            .follow_restarts(&self.opts.run_id, self.output.clone());
-        self.output.phase(Phase::DevLoop, "Press Ctrl+C to exit\n");
+            .follow_restarts(&self.ctx.opts.run_id, self.ctx.output.clone());
+        self.ctx
+            .output
+            .phase(Phase::DevLoop, "Press Ctrl+C to exit\n");
         self.announce_watching();
         if first.is_ok() {
             hub.task_succeeded(Phase::DevLoop);
@@ -175,7 +177,7 @@ impl<'a> DevLoop<'a> {
                 continue;
             }
             if self.pending.config_changed {
-                self.output.phase(
+                self.ctx.output.phase(
                     Phase::DevLoop,
                     "The configuration changed: restarting with the new one\n",
                 );
@@ -190,9 +192,9 @@ impl<'a> DevLoop<'a> {
 
     /// Starts a `DevLoop-N` iteration, with its `MetaEvent`.
     fn begin_iteration(&self) {
-        let hub = self.output.hub();
+        let hub = self.ctx.output.hub();
         hub.task_in_progress(Phase::DevLoop, "");
-        hub.meta(&self.opts.meta_entry, self.opts.metadata.clone());
+        hub.meta(&self.ctx.opts.meta_entry, self.ctx.opts.metadata.clone());
     }
 
     fn announce_watching(&self) {
@@ -201,7 +203,7 @@ impl<'a> DevLoop<'a> {
         } else {
             "Not watching for changes...\n"
         };
-        self.output.phase(Phase::DevLoop, text);
+        self.ctx.output.phase(Phase::DevLoop, text);
     }
 
     fn record(&mut self, batch: Vec<FileChange>) {
@@ -220,11 +222,11 @@ impl<'a> DevLoop<'a> {
         }
         self.begin_iteration();
         let result = self.execute(plan).await;
-        let hub = self.output.hub();
+        let hub = self.ctx.output.hub();
         match result {
             Ok(()) => hub.task_succeeded(Phase::DevLoop),
             Err(err) => {
-                self.output.phase(
+                self.ctx.output.phase(
                     Phase::DevLoop,
                     &format!("Skipping the rest of this iteration: {err}\n"),
                 );
@@ -309,6 +311,7 @@ impl<'a> DevLoop<'a> {
         let built = self.built.get(image)?;
         self.deployed.get(image)?;
         let workdir = self
+            .ctx
             .engine
             .image_working_dir(&built.reference)
             .await
@@ -334,6 +337,7 @@ impl<'a> DevLoop<'a> {
     async fn execute(&mut self, plan: Plan) -> Result<(), PipelineError> {
         for (image, sync) in &plan.sync {
             let container = self
+                .ctx
                 .target
                 .containers()
                 .into_iter()
@@ -342,7 +346,7 @@ impl<'a> DevLoop<'a> {
                 continue;
             };
             self.syncer
-                .sync(&container.id, sync, self.output, built)
+                .sync(&container.id, sync, self.ctx.output, built)
                 .await
                 .map_err(|e| PipelineError::new(Phase::Sync, e.actionable()))?;
         }
@@ -352,7 +356,8 @@ impl<'a> DevLoop<'a> {
             }
             return Ok(());
         }
-        self.output
+        self.ctx
+            .output
             .hub()
             .update_state(skiff_events::state::reset_on_build);
         self.build_test_deploy(Some(plan.deploy)).await
@@ -362,7 +367,13 @@ impl<'a> DevLoop<'a> {
     /// deploys the images whose reference changed. `deploy`: `None` on the first iteration
     /// (always deploy), else whether the deploy intent is set.
     async fn build_test_deploy(&mut self, deploy: Option<bool>) -> Result<(), PipelineError> {
-        let outcome = build(self.configs, self.base_dir, &self.opts.build, self.output).await?;
+        let outcome = build(
+            self.ctx.configs,
+            self.ctx.base_dir,
+            &self.ctx.opts.build,
+            self.ctx.output,
+        )
+        .await?;
         let changed: Vec<BuiltImage> = outcome
             .builds
             .iter()
@@ -374,13 +385,13 @@ impl<'a> DevLoop<'a> {
             self.built.insert(image.image_name.clone(), image.clone());
         }
         self.remember_dependencies();
-        if !self.opts.skip_tests && !changed.is_empty() {
+        if !self.ctx.opts.skip_tests && !changed.is_empty() {
             test(
-                self.configs,
-                self.base_dir,
+                self.ctx.configs,
+                self.ctx.base_dir,
                 &changed,
-                self.engine,
-                self.output,
+                self.ctx.engine,
+                self.ctx.output,
             )
             .await?;
         }
@@ -405,10 +416,11 @@ impl<'a> DevLoop<'a> {
         if changed.is_empty() {
             return Ok(());
         }
-        self.output
+        self.ctx
+            .output
             .hub()
             .update_state(skiff_events::state::reset_on_deploy);
-        deploy(self.target, &changed, self.output).await?;
+        deploy(self.ctx.target, &changed, self.ctx.output).await?;
         for image in changed {
             self.deployed.insert(image.image_name.clone(), image);
         }

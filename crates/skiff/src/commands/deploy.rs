@@ -15,10 +15,7 @@ pub async fn run(opts: DeployCommandOptions) -> anyhow::Result<()> {
         &opts.config,
         &opts.api,
         "deploy",
-        OutputSettings {
-            quiet: false,
-            mute_logs: opts.deploy.mute_logs,
-        },
+        OutputSettings::muting(opts.deploy.mute_logs),
         async |session| {
             let engine = connect_engine().await?;
             let configs: Vec<&SkaffoldConfig> = session.configs.iter().collect();

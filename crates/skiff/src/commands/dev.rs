@@ -4,7 +4,7 @@
 use skiff_config::SkaffoldConfig;
 use skiff_events::state::{AutoTrigger, set_auto_trigger};
 use skiff_runner::deploy::docker_target;
-use skiff_runner::dev::{DevExit, DevLoop, DevOptions};
+use skiff_runner::dev::{DevContext, DevExit, DevLoop, DevOptions};
 
 use super::deployed::{deploy_options, follow_logs, remove};
 use crate::configs::{self, LoadRequest};
@@ -17,10 +17,7 @@ pub async fn run(opts: DevCommandOptions) -> anyhow::Result<()> {
         &opts.config,
         &opts.api,
         "dev",
-        OutputSettings {
-            quiet: false,
-            mute_logs: opts.deploy.mute_logs,
-        },
+        OutputSettings::muting(opts.deploy.mute_logs),
         async |session| {
             session.hub.update_state(|state| {
                 set_auto_trigger(state, AutoTrigger::Build, opts.auto.build);
@@ -51,14 +48,14 @@ pub async fn run(opts: DevCommandOptions) -> anyhow::Result<()> {
                     .then(|| follow_logs(session, &engine))
                     .transpose()?;
                 let exit = {
-                    let mut dev = DevLoop::new(
-                        &configs,
-                        &session.base_dir,
-                        &engine,
-                        &target,
-                        &session.output,
-                        &dev_options,
-                    );
+                    let mut dev = DevLoop::new(DevContext {
+                        configs: &configs,
+                        base_dir: &session.base_dir,
+                        engine: &engine,
+                        target: &target,
+                        output: &session.output,
+                        opts: &dev_options,
+                    });
                     dev.run(&mut session.control, session.interrupts.recv())
                         .await
                 };

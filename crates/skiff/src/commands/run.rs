@@ -17,10 +17,7 @@ pub async fn run(opts: RunCommandOptions) -> anyhow::Result<()> {
         &opts.config,
         &opts.api,
         "run",
-        OutputSettings {
-            quiet: false,
-            mute_logs: opts.deploy.mute_logs,
-        },
+        OutputSettings::muting(opts.deploy.mute_logs),
         async |session| {
             let engine = connect_engine().await?;
             let configs: Vec<&SkaffoldConfig> = session.configs.iter().collect();

@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use futures_util::{Stream, StreamExt};
 use skiff_docker::{ContainerEvent, Engine, EngineError, LabeledContainer};
@@ -154,11 +154,7 @@ impl Reconciler {
 
     /// A new subscription to the run's container events, replaying the last few seconds.
     fn subscribe(&self) -> Events {
-        let since = SystemTime::now()
-            .checked_sub(EVENT_REPLAY)
-            .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-            .and_then(|d| i64::try_from(d.as_secs()).ok());
-        Box::pin(self.engine.container_events(&self.label, since))
+        Box::pin(self.engine.container_events(&self.label, EVENT_REPLAY))
     }
 
     /// Records how a follower ended.

@@ -10,7 +10,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::pin::Pin;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use futures_util::{Stream, StreamExt};
 use skiff_docker::{ContainerEvent, EngineError};
@@ -136,11 +136,11 @@ impl Follower {
 
     /// A new subscription to the run's container events, replaying the last moments.
     fn subscribe(&self) -> Events {
-        let since = SystemTime::now()
-            .checked_sub(EVENT_REPLAY)
-            .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-            .and_then(|d| i64::try_from(d.as_secs()).ok());
-        Box::pin(self.syncer.engine().container_events(&self.label, since))
+        Box::pin(
+            self.syncer
+                .engine()
+                .container_events(&self.label, EVENT_REPLAY),
+        )
     }
 
     /// Notes what an event means: a start needs a catch-up; a stopped container's session is
