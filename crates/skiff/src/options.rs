@@ -458,6 +458,8 @@ pub struct DevCommandOptions {
     pub trigger: skiff_watch::Trigger,
     /// The quiet period that ends a burst of changes.
     pub quiet: std::time::Duration,
+    /// `-w/--watch-image`: only these artifacts are watched.
+    pub watch_images: Vec<String>,
     /// `--skip-tests`.
     pub skip_tests: bool,
     /// `--cleanup`: remove what was deployed when dev mode ends.

@@ -50,6 +50,8 @@ pub struct DevOptions {
     pub keep_running_on_failure: bool,
     /// The run id (`skaffold.dev/run-id`) of the deployed containers.
     pub run_id: String,
+    /// `-w/--watch-image`: only these artifacts are watched (all when empty).
+    pub watch_images: Vec<String>,
     /// The config files; a change to one restarts the loop.
     pub config_files: Vec<PathBuf>,
     /// The `MetaEvent` entry sent at each iteration.
@@ -134,7 +136,11 @@ impl<'a> DevLoop<'a> {
     ) -> Result<DevExit, PipelineError> {
         let hub = self.ctx.output.hub();
         // Watching starts first, so edits made during the first build are not lost.
-        let roots = watch_plan::roots(&self.artifacts, &self.ctx.opts.config_files);
+        let roots = watch_plan::roots(
+            &self.artifacts,
+            &self.ctx.opts.watch_images,
+            &self.ctx.opts.config_files,
+        );
         let (_watcher, mut changes) =
             Watcher::start(roots, self.ctx.opts.trigger, self.ctx.opts.quiet).map_err(|e| {
                 PipelineError::new(

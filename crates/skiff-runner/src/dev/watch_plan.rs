@@ -13,10 +13,21 @@ use skiff_watch::{PathFilter, WatchRoot};
 use super::changes::CONFIG_OWNER;
 use crate::build::ConfiguredArtifact;
 
-/// The watch roots of a dev session.
-pub fn roots(artifacts: &[ConfiguredArtifact], config_files: &[PathBuf]) -> Vec<WatchRoot> {
+/// The watch roots of a dev session: the artifacts whose image contains one of `watch_images`
+/// (all when it is empty) and the config files.
+pub fn roots(
+    artifacts: &[ConfiguredArtifact],
+    watch_images: &[String],
+    config_files: &[PathBuf],
+) -> Vec<WatchRoot> {
     let mut roots: Vec<WatchRoot> = artifacts
         .iter()
+        .filter(|a| {
+            watch_images.is_empty()
+                || watch_images
+                    .iter()
+                    .any(|w| a.artifact.image.contains(w.as_str()))
+        })
         .map(|artifact| WatchRoot {
             owner: artifact.artifact.image.clone(),
             dir: artifact.workspace(),
@@ -58,5 +69,40 @@ fn ignore_filter(artifact: &ConfiguredArtifact) -> PathFilter {
             }))
         }
         _ => PathFilter::Everything,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use skiff_config::model::Artifact;
+
+    fn artifact(image: &str, dir: &Path) -> ConfiguredArtifact {
+        ConfiguredArtifact {
+            artifact: Artifact {
+                image: image.into(),
+                context: image.into(),
+                ..Default::default()
+            },
+            base_dir: dir.to_path_buf(),
+        }
+    }
+
+    #[test]
+    fn watch_images_selects_the_artifacts_and_the_config_is_always_watched() {
+        let dir = tempfile::tempdir().unwrap();
+        let artifacts = [artifact("web", dir.path()), artifact("api", dir.path())];
+        let config = dir.path().join("skaffold.yaml");
+        let owners = |watch: &[String]| -> Vec<String> {
+            roots(&artifacts, watch, std::slice::from_ref(&config))
+                .into_iter()
+                .map(|r| r.owner)
+                .collect()
+        };
+        assert_eq!(owners(&[]), ["web", "api", CONFIG_OWNER]);
+        assert_eq!(owners(&["we".into()]), ["web", CONFIG_OWNER]);
+        let roots = roots(&artifacts, &[], std::slice::from_ref(&config));
+        assert_eq!(roots[0].dir, dir.path().join("web"));
+        assert!(matches!(&roots[2].filter, PathFilter::Files(files) if files.contains(&config)));
     }
 }

@@ -51,6 +51,11 @@ pub struct DevArgs {
     #[arg(short = 'i', long, value_name = "MS")]
     pub watch_poll_interval: Option<u64>,
 
+    /// Choose which artifacts to watch. Artifacts with image names that contain the expression
+    /// will be watched only. Default is to watch sources for all artifacts
+    #[arg(short = 'w', long, value_name = "IMAGE", value_delimiter = ',')]
+    pub watch_image: Vec<String>,
+
     /// Whether to skip the tests after building
     #[arg(long)]
     pub skip_tests: bool,
@@ -88,6 +93,7 @@ impl DevArgs {
             },
             trigger,
             quiet: interval.unwrap_or(skiff_watch::DEFAULT_QUIET),
+            watch_images: self.watch_image.clone(),
             skip_tests: self.skip_tests,
             cleanup: self.cleanup,
             keep_running_on_failure: self.keep_running_on_failure,

@@ -33,6 +33,7 @@ pub async fn run(opts: DevCommandOptions) -> anyhow::Result<()> {
                 auto: opts.auto,
                 keep_running_on_failure: opts.keep_running_on_failure,
                 run_id: session.run_id.clone(),
+                watch_images: opts.watch_images.clone(),
                 config_files: vec![opts.config.filename.clone()],
                 meta_entry: crate::build_info::meta_entry(),
                 metadata: session.hub.state().metadata.unwrap_or_default(),
