@@ -12,6 +12,7 @@ pub mod model;
 pub mod profiles;
 pub mod requires;
 pub mod resolve;
+pub mod schema;
 pub mod template;
 pub mod upgrade;
 pub mod validate;

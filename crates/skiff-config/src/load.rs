@@ -129,7 +129,7 @@ impl ConfigSet {
             if i > 0 {
                 out.push_str("---\n");
             }
-            out.push_str(&serde_yaml_ng::to_string(&e.config)?);
+            out.push_str(&yaml::emit::to_string(&e.config)?);
         }
         Ok(out)
     }

@@ -214,7 +214,7 @@ impl ResolvedConfig {
             }
             let mut config = e.config.clone();
             config.requires.clear();
-            out.push_str(&serde_yaml_ng::to_string(&config)?);
+            out.push_str(&crate::yaml::emit::to_string(&config)?);
         }
         Ok(out)
     }

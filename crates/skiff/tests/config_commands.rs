@@ -157,17 +157,56 @@ fn schema_list_rejects_unknown_output_types() {
 }
 
 #[test]
-fn schema_get_explains_where_the_schema_is() {
+fn schema_get_prints_the_generated_schema_of_the_latest_version() {
     let dir = project(&[]);
-    let out = skiff(dir.path(), &["schema", "get", LATEST]);
+    let text = ok(dir.path(), &["schema", "get", LATEST]);
+    assert!(
+        text.starts_with("{\n  \"$schema\": \"http://json-schema.org/draft-07/schema#\",\n"),
+        "not 2-space indented with $schema first: {text:.80}"
+    );
+    assert!(text.ends_with("}\n"), "no final newline");
+    let schema = json_of(&text);
+    assert!(schema["$schema"].is_string(), "no $schema");
+    assert_eq!(schema["additionalProperties"], json!(false));
+    let props = schema["properties"].as_object().expect("properties");
+    for key in [
+        "apiVersion",
+        "kind",
+        "metadata",
+        "requires",
+        "build",
+        "test",
+        "manifests",
+        "deploy",
+        "portForward",
+        "resourceSelector",
+        "verify",
+        "customActions",
+        "profiles",
+    ] {
+        assert!(props.contains_key(key), "no top-level property {key}");
+    }
+    assert_eq!(
+        schema["required"],
+        json!(["apiVersion", "kind"]),
+        "required top-level keys"
+    );
+}
+
+#[test]
+fn schema_get_rejects_older_and_unknown_versions() {
+    let dir = project(&[]);
+    let out = skiff(dir.path(), &["schema", "get", "skaffold/v2beta29"]);
     assert_eq!(code(&out), 1);
     assert_eq!(stdout(&out), "");
     let err = stderr(&out);
     assert!(
-        err.contains("schema get is not available in skiff"),
+        err.contains(
+            "skiff generates the schema of the latest version only (skaffold/v4beta14); \
+             `skiff fix` upgrades a config to it"
+        ),
         "{err}"
     );
-    assert!(err.contains("v4beta14.json"), "{err}");
 
     let out = skiff(dir.path(), &["schema", "get", "skaffold/v9"]);
     assert_eq!(code(&out), 1);

@@ -71,7 +71,7 @@ impl BuildType {
 
 /// *beta* describes how to do a build on the local docker daemon and optionally push to a
 /// repository.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct LocalBuild {
     /// Should images be pushed to a registry. If not specified, images are pushed only if the
@@ -97,7 +97,7 @@ pub struct LocalBuild {
 /// Build](https://cloud.google.com/cloud-build/docs/). Docker and Jib artifacts can be built on
 /// Cloud Build. The `projectId` needs to be provided and the currently logged in user should be
 /// given permissions to trigger new builds.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct GoogleCloudBuild {
     /// ID of your Cloud Platform Project. If it is not provided, Skaffold will guess it from the
@@ -180,7 +180,7 @@ pub struct GoogleCloudBuild {
 
 /// Specifies a pre-build step to install the required tooling for QEMU emulation on the
 /// GoogleCloudBuild containers. This enables performing cross-platform builds on GoogleCloudBuild.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PlatformEmulatorInstallStep {
     /// Specifies the image that will install the required tooling for QEMU emulation on the
@@ -196,7 +196,7 @@ pub struct PlatformEmulatorInstallStep {
 }
 
 /// *beta* describes how to do an on-cluster build.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ClusterDetails {
     /// For kaniko pod.
@@ -239,6 +239,7 @@ pub struct ClusterDetails {
     pub service_account: String,
     /// Describes the Kubernetes tolerations for the pod.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(with = "Vec<serde_json::Value>")]
     pub tolerations: Vec<YamlValue>,
     /// Describes the Kubernetes node selector for the pod.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -261,6 +262,7 @@ pub struct ClusterDetails {
     pub concurrency: i32,
     /// Defines container mounts for ConfigMap and Secret resources.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(with = "Vec<serde_json::Value>")]
     pub volumes: Vec<YamlValue>,
     /// Adds a random UUID postfix to the default name of the pull secret to facilitate parallel
     /// builds, e.g. kaniko-secretdocker-cfgfd154022-c761-416f-8eb3-cf8258450b85.
@@ -273,7 +275,7 @@ pub struct ClusterDetails {
 }
 
 /// Contains information about the docker `config.json` to mount.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DockerConfig {
     /// Path to the docker `config.json`.
@@ -286,7 +288,7 @@ pub struct DockerConfig {
 }
 
 /// Describes the resource requirements for the kaniko pod.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ResourceRequirements {
     /// [resource
@@ -302,7 +304,7 @@ pub struct ResourceRequirements {
 }
 
 /// Stores the CPU/Memory requirements for the pod.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ResourceRequirement {
     /// The number cores to be used.
@@ -338,7 +340,7 @@ one_of_enum! {
 }
 
 /// *beta* tags images with the git tag or commit of the artifact's workspace.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct GitTagger {
     /// Determines the behavior of the git tagger. Valid variants are: `Tags` (default): use git
@@ -355,12 +357,12 @@ pub struct GitTagger {
 }
 
 /// *beta* tags images with their sha256 digest.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ShaTagger {}
 
 /// *beta* tags images with a configurable template string.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct EnvTemplateTagger {
     /// Used to produce the image name and tag. See golang
@@ -370,7 +372,7 @@ pub struct EnvTemplateTagger {
 }
 
 /// *beta* tags images with the build timestamp.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DateTimeTagger {
     /// Formats the date and time. See [#Time.Format](https://golang.org/pkg/time/#Time.Format).
@@ -384,7 +386,7 @@ pub struct DateTimeTagger {
 }
 
 /// *beta* tags images with a configurable template string.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CustomTemplateTagger {
     /// Used to produce the image name and tag. See golang
@@ -418,7 +420,7 @@ one_of_struct! {
 }
 
 /// *beta* tags hashes the image content.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct InputDigest {}
 
@@ -508,7 +510,7 @@ impl ArtifactType {
 }
 
 /// Describes a specific build dependency for an artifact.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ArtifactDependency {
     /// A reference to an artifact's image name. Required.
@@ -521,7 +523,7 @@ pub struct ArtifactDependency {
 }
 
 /// Describes an artifact built from a Dockerfile, usually using `docker build`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DockerArtifact {
     /// Locates the Dockerfile relative to workspace. Defaults to `Dockerfile`.
@@ -602,7 +604,7 @@ impl SecretSource {
 }
 
 /// Describes an artifact built with [Bazel](https://bazel.build/).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct BazelArtifact {
     /// `bazel build` target to run. Required.
@@ -619,7 +621,7 @@ pub struct BazelArtifact {
 
 /// Relates a skaffold platform (like 'linux/amd64') to a workspace-specific bazel platform target
 /// (e.g. '//platforms:linux_amd64').
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct BazelPlatformMapping {
     /// Skaffold platform. Required.
@@ -631,7 +633,7 @@ pub struct BazelPlatformMapping {
 }
 
 /// Builds images using [ko](https://github.com/google/ko).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct KoArtifact {
     /// Overrides the default ko base image (`gcr.io/distroless/static:nonroot`). Corresponds to,
@@ -665,7 +667,7 @@ pub struct KoArtifact {
 }
 
 /// Used to specify dependencies for an artifact built by ko.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct KoDependencies {
     /// Should be set to the file dependencies for this artifact, so that the Skaffold file watcher
@@ -681,7 +683,7 @@ pub struct KoDependencies {
 
 /// Builds images using the [Jib plugins for Maven and
 /// Gradle](https://github.com/GoogleContainerTools/jib/).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct JibArtifact {
     /// Selects which sub-project to build for multi-module builds.
@@ -700,7 +702,7 @@ pub struct JibArtifact {
 }
 
 /// Describes an artifact built from a Dockerfile, with kaniko.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct KanikoArtifact {
     /// To clean the filesystem at the end of the build.
@@ -816,6 +818,7 @@ pub struct KanikoArtifact {
     /// Environment variables passed to the kaniko pod. It also accepts environment variables via
     /// the go template syntax.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(with = "Vec<serde_json::Value>")]
     pub env: Vec<YamlValue>,
     /// Configures Kaniko caching. If a cache is specified, Kaniko will use a remote cache which
     /// will speed up builds.
@@ -835,6 +838,7 @@ pub struct KanikoArtifact {
     pub build_args: BTreeMap<String, Option<String>>,
     /// Volume mounts passed to kaniko pod.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(with = "Vec<serde_json::Value>")]
     pub volume_mounts: Vec<YamlValue>,
     /// To specify a sub path within the context.
     #[serde(default, skip_serializing_if = "String::is_empty")]
@@ -856,7 +860,7 @@ pub struct KanikoArtifact {
 
 /// Configures Kaniko caching. If a cache is specified, Kaniko will use a remote cache which will
 /// speed up builds.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct KanikoCache {
     /// A remote repository to store cached layers. If none is specified, one will be inferred from
@@ -880,7 +884,7 @@ pub struct KanikoCache {
 
 /// *alpha* describes an artifact built using [Cloud Native Buildpacks](https://buildpacks.io/). It
 /// can be used to build images out of project's sources without any additional configuration.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct BuildpackArtifact {
     /// Builder image used.
@@ -920,7 +924,7 @@ pub struct BuildpackArtifact {
 }
 
 /// *alpha* used to specify dependencies for an artifact built by buildpacks.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct BuildpackDependencies {
     /// Should be set to the file dependencies for this artifact, so that the skaffold file watcher
@@ -935,7 +939,7 @@ pub struct BuildpackDependencies {
 }
 
 /// *alpha* used to mount host volumes or directories in the build container.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct BuildpackVolume {
     /// Local volume or absolute directory of the path to mount. Required.
@@ -953,7 +957,7 @@ pub struct BuildpackVolume {
 
 /// *beta* describes an artifact built from a custom build script written by the user. It can be
 /// used to build images with builders that aren't directly integrated with skaffold.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CustomArtifact {
     /// Command executed to build the image.
@@ -1013,7 +1017,7 @@ impl CustomDependencySource {
 
 /// *beta* used to specify a custom build artifact that is built from a Dockerfile. This allows
 /// skaffold to determine dependencies from the Dockerfile.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DockerfileDependency {
     /// Locates the Dockerfile relative to workspace.
@@ -1073,7 +1077,7 @@ impl SyncMode {
 }
 
 /// Specifies which local files to sync to remote folders.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SyncRule {
     /// A glob pattern to match local paths against. Directories should be delimited by `/` on all
@@ -1090,7 +1094,7 @@ pub struct SyncRule {
 }
 
 /// Describes the list of lifecycle hooks to execute before and after each artifact sync step.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SyncHooks {
     /// Describes the list of lifecycle hooks to execute *before* each artifact sync step.
@@ -1112,7 +1116,7 @@ one_of_enum! {
 }
 
 /// Describes the list of lifecycle hooks to execute before and after each artifact build step.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct BuildHooks {
     /// Describes the list of lifecycle hooks to execute *before* each artifact build step.
@@ -1124,7 +1128,7 @@ pub struct BuildHooks {
 }
 
 /// Describes a lifecycle hook definition to execute on the host machine.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct HostHook {
     /// Command to execute. Required.
@@ -1141,7 +1145,7 @@ pub struct HostHook {
 
 /// Describes a lifecycle hook definition to execute on a container. The container name is inferred
 /// from the scope in which this hook is defined.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ContainerHook {
     /// Command to execute. Required.

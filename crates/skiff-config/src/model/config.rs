@@ -14,25 +14,30 @@ use super::*;
 /// The pipeline sections (`build`, `test`, `manifests`, `deploy`, `portForward`,
 /// `resourceSelector`, `verify`, `customActions`) live in [`Pipeline`], the same type a
 /// [`Profile`] carries, so applying a profile is replacing parts of one pipeline with another.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, schemars::JsonSchema)]
+#[schemars(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SkaffoldConfig {
     /// Version of the configuration (`skaffold/v4beta14` once loaded). Required.
     pub api_version: String,
     /// Always `Config`. Required.
     pub kind: String,
     /// Holds additional information about the config.
+    #[schemars(default)]
     pub metadata: Metadata,
     /// Describes a list of other required configs for the current config.
+    #[schemars(default)]
     pub requires: Vec<ConfigDependency>,
     /// The pipeline sections.
+    #[schemars(flatten)]
     pub pipeline: Pipeline,
     /// *beta* can override be used to `build`, `test` or `deploy` configuration.
+    #[schemars(default)]
     pub profiles: Vec<Profile>,
 }
 
 /// The sections of a config that describe what to do, shared by [`SkaffoldConfig`] and
 /// [`Profile`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Pipeline {
     /// Describes how images are built.
@@ -157,18 +162,23 @@ impl<'de> Deserialize<'de> for SkaffoldConfig {
 }
 
 /// Profiles are used to override any `build`, `test` or `deploy` configuration.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, schemars::JsonSchema)]
+#[schemars(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Profile {
     /// A unique profile name. Required.
     pub name: String,
     /// Criteria by which a profile can be auto-activated. The profile is auto-activated if any
     /// one of the activations are triggered.
+    #[schemars(default)]
     pub activation: Vec<Activation>,
     /// Requires all activations to be triggered for the profile to be auto-activated.
+    #[schemars(default)]
     pub requires_all_activations: bool,
     /// Patches applied to the configuration. Patches use the JSON patch notation.
+    #[schemars(default)]
     pub patches: Vec<JsonPatch>,
     /// Pipeline sections that replace the config's when the profile is active.
+    #[schemars(flatten)]
     pub pipeline: Pipeline,
 }
 
@@ -219,7 +229,7 @@ impl<'de> Deserialize<'de> for Profile {
 }
 
 /// Holds an optional name of the project.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Metadata {
     /// An identifier for the project.
@@ -287,7 +297,7 @@ impl ConfigSource {
 }
 
 /// Contains information on the origin of skaffold configurations cloned from a git repository.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct GitInfo {
     /// Git repository the package should be cloned from.  e.g.
@@ -309,7 +319,7 @@ pub struct GitInfo {
 }
 
 /// Contains information on the origin of skaffold configurations copied from Google Cloud Storage.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct GoogleCloudStorageInfo {
     /// Google Cloud Storage objects to copy. e.g. `gs://my-bucket/dir1/dir2/*`.
@@ -326,7 +336,7 @@ pub struct GoogleCloudStorageInfo {
 
 /// Contains information on the origin of skaffold configurations cloned from Google Cloud Build
 /// repository (2nd gen).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct GoogleCloudBuildRepoV2Info {
     /// ID of the GCP project where the repository is configured. Required.
@@ -361,7 +371,7 @@ pub struct GoogleCloudBuildRepoV2Info {
 /// Describes a mapping from referenced config profiles to the current config profiles. If the
 /// current config is activated with a profile in this mapping then the dependency configs are also
 /// activated with the corresponding mapped profiles.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ProfileDependency {
     /// Describes name of the profile to activate in the dependency config. It should exist in the
@@ -376,7 +386,7 @@ pub struct ProfileDependency {
 }
 
 /// Criteria by which a profile is auto-activated.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Activation {
     /// A `key=pattern` pair. The profile is auto-activated if an Environment Variable `key` matches
@@ -392,7 +402,7 @@ pub struct Activation {
 }
 
 /// Patch to be applied by a profile.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct JsonPatch {
     /// Operation carried by the patch: `add`, `remove`, `replace`, `move`, `copy` or `test`.
@@ -408,5 +418,6 @@ pub struct JsonPatch {
     pub from: String,
     /// Value to apply. Can be any portion of yaml.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<serde_json::Value>")]
     pub value: Option<YamlValue>,
 }

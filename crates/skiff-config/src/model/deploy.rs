@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::*;
 
 /// Contains all the configuration needed by the deploy steps.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DeployConfig {
     /// *alpha* uses the `docker` CLI to create application containers in Docker.
@@ -49,7 +49,7 @@ pub struct DeployConfig {
 }
 
 /// Uses the `docker` CLI to create application containers in Docker.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DockerDeploy {
     /// Tells skaffold whether or not to deploy using `docker-compose`.
@@ -60,7 +60,7 @@ pub struct DockerDeploy {
 }
 
 /// *beta* uses the `helm` CLI to apply the charts to the cluster.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct LegacyHelmDeploy {
     /// How many packages can be installed concurrently. 0 means "no-limit". Defaults to `1`.
@@ -78,7 +78,7 @@ pub struct LegacyHelmDeploy {
 }
 
 /// Additional option flags that are passed on the command line to `helm`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct HelmDeployFlags {
     /// Additional flags passed on every command.
@@ -196,7 +196,7 @@ impl ChartSource {
 }
 
 /// Parameters for packaging helm chart (`helm package`).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct HelmPackaged {
     /// Sets the `version` on the chart to this semver version.
@@ -208,7 +208,7 @@ pub struct HelmPackaged {
 }
 
 /// *alpha* uses the `kpt` CLI to manage and deploy manifests.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct KptDeploy {
     /// Equivalent to the dir in `kpt live apply <dir>`. If not provided, skaffold deploys from the
@@ -245,7 +245,7 @@ pub struct KptDeploy {
 
 /// *beta* uses a client side `kubectl apply` to deploy manifests. You'll need a `kubectl` CLI
 /// version installed that's compatible with your cluster.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct KubectlDeploy {
     /// Additional flags passed to `kubectl`.
@@ -264,7 +264,7 @@ pub struct KubectlDeploy {
 
 /// Additional flags passed on the command line to kubectl either on every command (Global), on
 /// creations (Apply) or deletions (Delete).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct KubectlFlags {
     /// Additional flags passed on every command.
@@ -282,7 +282,7 @@ pub struct KubectlFlags {
 }
 
 /// *alpha* deploys the container to Google Cloud Run.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CloudRunDeploy {
     /// The GCP Project to use for Cloud Run. If specified, all Services will be deployed to this
@@ -301,7 +301,7 @@ pub struct CloudRunDeploy {
 
 /// Describes the list of lifecycle hooks to execute in the host before and after the Cloud Run
 /// deployer.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CloudRunDeployHooks {
     /// Describes the list of lifecycle hooks to execute *before* the Cloud Run deployer.
@@ -313,7 +313,7 @@ pub struct CloudRunDeployHooks {
 }
 
 /// Describes the list of lifecycle hooks to execute before and after each deployer step.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DeployHooks {
     /// Describes the list of lifecycle hooks to execute *before* each deployer step. Container
@@ -337,7 +337,7 @@ one_of_enum! {
 }
 
 /// Describes a lifecycle hook definition to execute on a named container.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NamedContainerHook {
     /// Command to execute. Required.
@@ -351,7 +351,7 @@ pub struct NamedContainerHook {
 }
 
 /// Configures how container logs are printed as a result of a deployment.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct LogsConfig {
     /// Defines the prefix shown on each log line. Valid values are `container`: prefix logs lines
@@ -365,7 +365,7 @@ pub struct LogsConfig {
 }
 
 /// Defines the rules for parsing/outputting json logs.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct JsonParseConfig {
     /// Specifies which top level fields should be printed.

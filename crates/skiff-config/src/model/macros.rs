@@ -4,6 +4,8 @@
 //! one-of group is (de)serialized through a private "raw" twin whose group members are plain
 //! optional fields; the conversion checks that at most one member is set and turns it into the
 //! public enum. A conflict becomes an error naming both keys, which the loader then points at.
+//! The public type's `schemars::JsonSchema` is the raw twin's schema (its keys are the ones the
+//! deserializer accepts) with the public type's name and doc comment.
 
 /// A struct with ordinary fields and one one-of group, stored as `Option<Enum>`.
 ///
@@ -41,15 +43,25 @@ macro_rules! one_of_struct {
             $( $(#[doc = $adoc])* pub $afield: $aty, )*
         }
 
-        #[derive(serde::Serialize, serde::Deserialize)]
+        #[derive(serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
         #[serde(rename_all = "camelCase", deny_unknown_fields)]
         struct $raw {
-            $( $(#[serde($($bser)*)])? $bfield: $bty, )*
+            $( $(#[doc = $bdoc])* $(#[serde($($bser)*)])? $bfield: $bty, )*
             $(
                 #[serde(rename = $kname, default, skip_serializing_if = "Option::is_none")]
                 $key: Option<$vty>,
             )+
-            $( $(#[serde($($aser)*)])? $afield: $aty, )*
+            $( $(#[doc = $adoc])* $(#[serde($($aser)*)])? $afield: $aty, )*
+        }
+
+        impl schemars::JsonSchema for $name {
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                stringify!($name).into()
+            }
+
+            fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                $crate::model::described(<$raw as schemars::JsonSchema>::json_schema(generator), &[$($doc),*])
+            }
         }
 
         impl $name {
@@ -127,13 +139,24 @@ macro_rules! one_of_enum {
             $( $(#[doc = $vdoc])* $variant($vty), )+
         }
 
-        #[derive(Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Default, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
         #[serde(deny_unknown_fields)]
         struct $raw {
             $(
+                $(#[doc = $vdoc])*
                 #[serde(rename = $kname, default, skip_serializing_if = "Option::is_none")]
                 $key: Option<$vty>,
             )+
+        }
+
+        impl schemars::JsonSchema for $name {
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                stringify!($name).into()
+            }
+
+            fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                $crate::model::described(<$raw as schemars::JsonSchema>::json_schema(generator), &[$($doc),*])
+            }
         }
 
         impl $name {

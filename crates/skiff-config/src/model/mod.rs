@@ -71,6 +71,17 @@ impl OneOfValue for String {
 impl<T> OneOfValue for Vec<T> {}
 impl OneOfValue for bool {}
 
+/// `schema` with the `description` made of a type's doc comment lines (as `#[doc]` gives them),
+/// trimmed and joined by newlines as the derived schemas' descriptions are.
+pub(crate) fn described(mut schema: schemars::Schema, doc: &[&str]) -> schemars::Schema {
+    let lines: Vec<&str> = doc.iter().map(|line| line.trim()).collect();
+    let description = lines.join("\n");
+    if !description.trim().is_empty() {
+        schema.insert("description".into(), description.trim().into());
+    }
+    schema
+}
+
 /// The message for two members of a one-of group set together.
 pub(crate) fn one_of_conflict(first: &str, second: &str, all: &[&str]) -> String {
     format!(
@@ -128,6 +139,19 @@ impl Serialize for IntOrString {
     }
 }
 
+impl schemars::JsonSchema for IntOrString {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "IntOrString".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "A port number, or a port name that Kubernetes resolves.",
+            "anyOf": [{ "type": "integer" }, { "type": "string" }, { "type": "boolean" }]
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for IntOrString {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct V;
@@ -173,6 +197,23 @@ impl FlatMap {
     /// No entries.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+}
+
+/// The schema of a free-form YAML mapping (any keys, any values).
+fn free_form_mapping(description: &str) -> schemars::Schema {
+    schemars::json_schema!({ "description": description, "type": "object" })
+}
+
+impl schemars::JsonSchema for FlatMap {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "FlatMap".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        free_form_mapping(
+            "Values set on the command line: nested mappings and lists become dotted keys.",
+        )
     }
 }
 
@@ -246,6 +287,16 @@ fn go_format(v: &YamlValue) -> String {
 #[serde(transparent)]
 pub struct HelmOverrides(pub serde_yaml_ng::Mapping);
 
+impl schemars::JsonSchema for HelmOverrides {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "HelmOverrides".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        free_form_mapping("Free-form values written to a values file.")
+    }
+}
+
 impl HelmOverrides {
     /// No values.
     pub fn is_empty(&self) -> bool {
@@ -255,7 +306,9 @@ impl HelmOverrides {
 
 /// The Kubernetes resource type of a port forward (`Service`, `Pod`, `Deployment`, …, or
 /// `Container` for the docker deployer). Skaffold compares it case-insensitively.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(transparent)]
 pub struct ResourceType(pub String);
 

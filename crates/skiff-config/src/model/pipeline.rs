@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::*;
 
 /// A list of tests to run on images that Skaffold builds.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TestCase {
     /// Artifact on which to run those tests. Required.
@@ -32,7 +32,7 @@ pub struct TestCase {
 
 /// Describes the custom test command provided by the user. Custom tests are run after an image
 /// build whenever build or test dependencies are changed.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CustomTest {
     /// Custom command to be executed. If the command exits with a non-zero return code, the test
@@ -91,7 +91,7 @@ impl CustomTestDependencySource {
 }
 
 /// Describes a resource to port forward.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PortForwardResource {
     /// Resource type that should be port forwarded. Acceptable resource types include kubernetes
@@ -119,7 +119,7 @@ pub struct PortForwardResource {
 
 /// Which Kubernetes resources and fields Skaffold may transform while rendering: `allow` and
 /// `deny` filters.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ResourceSelectorConfig {
     /// Configures an allowlist for transforming manifests.
@@ -131,7 +131,7 @@ pub struct ResourceSelectorConfig {
 }
 
 /// Contains definition to filter which resource to transform.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ResourceFilter {
     /// Compact format of a resource type. Required.
@@ -149,7 +149,7 @@ pub struct ResourceFilter {
 }
 
 /// A verification test: a container run after deployment (`skaffold verify`).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct VerifyTestCase {
     /// Name descriptor for the verify test. Required.
@@ -166,7 +166,7 @@ pub struct VerifyTestCase {
 }
 
 /// The container a verification test or custom action runs.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct VerifyContainer {
     /// Name of the container. Required.
@@ -187,7 +187,7 @@ pub struct VerifyContainer {
 }
 
 /// Represents an environment variable present in a Container.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct VerifyEnvVar {
     /// Of the environment variable. Must be a C_IDENTIFIER. Required.
@@ -199,7 +199,7 @@ pub struct VerifyEnvVar {
 }
 
 /// Contains all the configuration needed by the verify execution modes.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct VerifyExecutionModeConfig {
     /// Uses the `docker` CLI to create verify test case containers on the host machine in Docker.
@@ -212,7 +212,7 @@ pub struct VerifyExecutionModeConfig {
 }
 
 /// Uses the `docker` CLI to create verify test case containers on the host machine in Docker.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct LocalVerifier {
     /// If true, will first check if the containers images exist locally before triggering a pull.
@@ -222,7 +222,7 @@ pub struct LocalVerifier {
 }
 
 /// Uses the `kubectl` CLI to create veriy test case container in a kubernetes cluster.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct KubernetesClusterVerifier {
     /// Inline JSON override to use for the generated kubernetes Job. If this is non-empty, it is
@@ -237,7 +237,7 @@ pub struct KubernetesClusterVerifier {
 }
 
 /// Describes a user defined action defined by a list of container to execute.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Action {
     /// Unique name assigned to the action. Required.
@@ -258,7 +258,7 @@ pub struct Action {
 }
 
 /// Describes the configuration to use to execute an action.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ActionExecutionModeConfig {
     /// Uses the `docker` CLI to create verify test case containers on the host machine in Docker.

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::*;
 
 /// Contains all the configuration needed by the render steps.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RenderConfig {
     /// Defines the raw kubernetes resources.
@@ -44,7 +44,7 @@ pub struct RenderConfig {
 
 /// Defines the paths to be modified with kustomize, along with extra flags to be passed to
 /// kustomize.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RemoteManifest {
     /// Specifies the Kubernetes manifest in the remote cluster.
@@ -57,7 +57,7 @@ pub struct RemoteManifest {
 
 /// Defines the paths to be modified with kustomize, along with extra flags to be passed to
 /// kustomize.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Kustomize {
     /// Path to Kustomization files. Defaults to `["."]`.
@@ -69,7 +69,7 @@ pub struct Kustomize {
 }
 
 /// Defines the manifests from helm releases.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Helm {
     /// Additional option flags that are passed on the command line to `helm`.
@@ -80,7 +80,7 @@ pub struct Helm {
 }
 
 /// Describes the supported kpt transformers.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Transformer {
     /// Transformer name. Can only accept skaffold whitelisted tools. Required.
@@ -92,7 +92,7 @@ pub struct Transformer {
 }
 
 /// Describes the supported kpt validators.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Validator {
     /// Validator name. Can only accept skaffold whitelisted tools. Required.
@@ -104,7 +104,7 @@ pub struct Validator {
 }
 
 /// Describes the list of lifecycle hooks to execute before and after each render step.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RenderHooks {
     /// Describes the list of lifecycle hooks to execute *before* each render step. Container hooks
@@ -118,7 +118,7 @@ pub struct RenderHooks {
 }
 
 /// Describes a single lifecycle hook to execute before or after each deployer step.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RenderHookItem {
     /// Describes a single lifecycle hook to run on the host machine.
@@ -127,7 +127,7 @@ pub struct RenderHookItem {
 }
 
 /// Describes a single lifecycle hook to execute after each render step.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PostRenderHookItem {
     /// Describes a single lifecycle hook to run on the host machine.
@@ -136,7 +136,7 @@ pub struct PostRenderHookItem {
 }
 
 /// Describes a post render hook definition to execute on the host machine.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PostRenderHostHook {
     /// Command to execute. Required.

@@ -11,6 +11,7 @@
 //! the upgrade step works on; [`from_value`] borrows positions from the original tree by path.
 
 pub mod de;
+pub mod emit;
 
 use std::borrow::Cow;
 use std::collections::HashMap;

@@ -28,8 +28,8 @@ pub enum SchemaCommands {
 
     /// Print a given skaffold.yaml's json schema
     #[command(after_help = "Examples:\n  \
-        # Print the schema in version `skaffold/v1`\n  \
-        skiff schema get skaffold/v1")]
+        # Print the JSON schema of `skaffold/v4beta14`, generated from skiff's config model\n  \
+        skiff schema get skaffold/v4beta14")]
     Get(SchemaGetArgs),
 }
 

@@ -110,7 +110,9 @@ pub(crate) fn effective_yaml(
         if !out.is_empty() {
             out.push_str("---\n");
         }
-        out.push_str(&serde_yaml_ng::to_string(&value).context("marshalling configuration")?);
+        out.push_str(
+            &skiff_config::yaml::emit::to_string(&value).context("marshalling configuration")?,
+        );
     }
     Ok(out)
 }
@@ -483,6 +485,57 @@ fn timed<T>(f: impl FnOnce() -> T) -> (Duration, T) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Loads `file` as `diagnose` does, with `profiles` active.
+    fn load_with(file: &Path, profiles: &[&str]) -> Vec<LoadedConfig> {
+        load(&ConfigOptions {
+            filename: file.to_path_buf(),
+            profiles: profiles.iter().map(|p| p.to_string()).collect(),
+            profile_auto_activation: false,
+            ..ConfigOptions::default()
+        })
+        .unwrap()
+    }
+
+    /// A config whose build args, profile name and profile-patched build arg hold U+2028, U+2029
+    /// and U+0085 (written with YAML's `\L`, `\P` and `\N` escapes). The emitter already
+    /// escapes a string holding U+0085; one holding only U+2028/U+2029 is what broke.
+    const SEPARATORS_CONFIG: &str = r#"apiVersion: skaffold/v4beta14
+kind: Config
+build:
+  artifacts:
+  - image: app
+    docker:
+      buildArgs:
+        ARG: "x\Ly\Pz"
+        NEL: "x\Ny"
+profiles:
+- name: "p\L\P\N"
+  patches:
+  - op: add
+    path: /build/artifacts/0/docker/buildArgs/FROM_PROFILE
+    value: "x\Ly"
+"#;
+
+    #[test]
+    fn yaml_only_round_trips_unicode_line_separators() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("skaffold.yaml");
+        std::fs::write(&file, SEPARATORS_CONFIG).unwrap();
+        let cfgs = load_with(&file, &["p\u{2028}\u{2029}\u{85}"]);
+        let (_, args) = docker_inputs(&cfgs[0].config.pipeline.build.artifacts[0]).unwrap();
+        assert_eq!(args["ARG"].as_deref(), Some("x\u{2028}y\u{2029}z"));
+        assert_eq!(args["NEL"].as_deref(), Some("x\u{85}y"));
+        assert_eq!(args["FROM_PROFILE"].as_deref(), Some("x\u{2028}y"));
+
+        let yaml = effective_yaml(&cfgs, false).unwrap();
+        assert!(yaml.contains(r#"ARG: "x\Ly\Pz""#), "{yaml}");
+        let out = dir.path().join("effective.yaml");
+        std::fs::write(&out, &yaml).unwrap();
+        let again = load_with(&out, &[]);
+        assert_eq!(again[0].config, cfgs[0].config, "{yaml}");
+        assert_eq!(effective_yaml(&again, false).unwrap(), yaml);
+    }
 
     #[test]
     fn globs_match_double_star() {

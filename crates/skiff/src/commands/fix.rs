@@ -144,7 +144,7 @@ fn upgrade_documents(text: &str, file: &Path, target: &str) -> anyhow::Result<St
         if !out.is_empty() {
             out.push_str("---\n");
         }
-        out.push_str(&serde_yaml_ng::to_string(&upgraded.doc).context("marshaling new config")?);
+        out.push_str(&yaml::emit::to_string(&upgraded.doc).context("marshaling new config")?);
     }
     Ok(out)
 }

@@ -3,20 +3,19 @@
 //! `list` prints every `apiVersion` skiff reads, oldest first, one a line (`-o plain`) or as
 //! `{"versions":[…]}` (`-o json`), as `skaffold schema list` does.
 //!
-//! `get` is not available: Skaffold prints the JSON schema files it ships, which skiff does not
-//! carry, and skiff's config model does not generate a JSON schema. The error points to the
-//! published schema of the version instead.
+//! `get` prints the JSON schema of `skaffold/v4beta14`, generated from skiff's config model
+//! ([`skiff_config::schema::json_schema`]), indented by two spaces. Skaffold prints the schema
+//! of any version it ships; skiff describes the latest only, and for an older version says that
+//! `skiff fix` upgrades a config to it.
 
 use std::io::Write;
 
 use anyhow::bail;
 use serde::Serialize;
-use skiff_config::upgrade::{self, SUPPORTED_VERSIONS};
+use skiff_config::schema;
+use skiff_config::upgrade::SUPPORTED_VERSIONS;
 
 use crate::options::{SchemaGetOptions, SchemaListOptions};
-
-/// Where Skaffold publishes the JSON schema of each version (`<short version>.json`).
-pub const PUBLISHED_SCHEMAS: &str = "https://raw.githubusercontent.com/GoogleContainerTools/skaffold/main/docs-v2/content/en/schemas";
 
 /// Runs `skiff schema list`, printing on stdout.
 pub fn run_list(opts: SchemaListOptions) -> anyhow::Result<()> {
@@ -50,18 +49,18 @@ pub fn list(opts: &SchemaListOptions, out: &mut dyn Write) -> anyhow::Result<()>
     Ok(())
 }
 
-/// Runs `skiff schema get`: always an error (see the module documentation).
+/// Runs `skiff schema get`, printing the schema on stdout.
 pub fn run_get(opts: SchemaGetOptions) -> anyhow::Result<()> {
-    let version = opts.version.as_str();
-    if !upgrade::is_supported(version) {
-        bail!(
-            "schema {version:?} not found: supported versions are {}",
-            upgrade::supported_summary()
-        );
-    }
-    let short = version.trim_start_matches("skaffold/");
-    bail!(
-        "schema get is not available in skiff: use the published Skaffold JSON schema for \
-         {version}: {PUBLISHED_SCHEMAS}/{short}.json"
-    )
+    let mut out = std::io::stdout().lock();
+    get(&opts, &mut out)?;
+    out.flush()?;
+    Ok(())
+}
+
+/// Writes the JSON schema of `opts.version` to `out`: pretty-printed, newline-terminated.
+pub fn get(opts: &SchemaGetOptions, out: &mut dyn Write) -> anyhow::Result<()> {
+    let schema = schema::json_schema(&opts.version)?;
+    serde_json::to_writer_pretty(&mut *out, &schema)?;
+    writeln!(out)?;
+    Ok(())
 }
