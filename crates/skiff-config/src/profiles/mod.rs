@@ -426,7 +426,7 @@ fn check_kube_context_consistency(
 
 /// Go's `%q` of a `[]string`: `["a" "b"]`.
 pub(crate) fn go_quote_list(items: &[String]) -> String {
-    let quoted: Vec<String> = items.iter().map(|s| format!("{s:?}")).collect();
+    let quoted: Vec<String> = items.iter().map(|s| crate::template::go_quote(s)).collect();
     format!("[{}]", quoted.join(" "))
 }
 

@@ -18,8 +18,9 @@ fn is_print(c: char) -> bool {
     !format!("{probe:?}").contains("\\u{")
 }
 
-/// Go's `strconv.Quote` (`%q` on a string).
-pub(crate) fn quote(s: &str) -> String {
+/// Go's `strconv.Quote` (`%q` on a string): how Go programs such as Skaffold and Docker echo
+/// user input in messages.
+pub fn quote(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
     for c in s.chars() {

@@ -53,6 +53,7 @@ use std::sync::Arc;
 use gotmpl::Value;
 
 /// Structured template data: strings, lists and maps (`Value::Map`, `Value::List`, …).
+pub use gofmt::quote as go_quote;
 pub use gotmpl::Value as TemplateValue;
 use gotmpl::parse::{ListNode, Pos};
 
