@@ -146,6 +146,13 @@ async fn saves_sync_or_rebuild_and_failures_keep_the_last_good_container() {
     std::fs::remove_file(session.path().join("www/extra.html")).unwrap();
     session.wait_until_page("extra.html", "404", Duration::from_secs(10));
 
+    // A test dependency: the tests run again, nothing is rebuilt.
+    session.write("tests/expected.txt", "expectation 2\n");
+    session
+        .dev
+        .wait_for_output("expectation 2", Duration::from_secs(20));
+    assert_eq!(container_id(&turn.engine).await, first);
+
     // The container restarts: the synced edit is still there.
     turn.engine
         .client()

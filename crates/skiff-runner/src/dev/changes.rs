@@ -7,6 +7,9 @@ use std::path::PathBuf;
 /// The owner name the dev loop gives the config files it watches.
 pub const CONFIG_OWNER: &str = "skaffold.yaml";
 
+/// The prefix of the owner name of an image's test dependencies (`test:<image>`).
+pub const TEST_OWNER_PREFIX: &str = "test:";
+
 /// The changed and deleted files of one artifact.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FileChanges {
@@ -44,6 +47,8 @@ impl FileChanges {
 pub struct Pending {
     /// Per artifact image name, its changed files.
     pub artifacts: BTreeMap<String, FileChanges>,
+    /// Images whose test dependencies changed: their tests run again.
+    pub retest: BTreeSet<String>,
     /// The config file changed: the loop restarts with the new config.
     pub config_changed: bool,
     /// Builds that finished while deploys were off, to deploy at the next deploy intent.
@@ -55,6 +60,8 @@ impl Pending {
     pub fn record(&mut self, owner: &str, path: PathBuf, removed: bool) {
         if owner == CONFIG_OWNER {
             self.config_changed = true;
+        } else if let Some(image) = owner.strip_prefix(TEST_OWNER_PREFIX) {
+            self.retest.insert(image.to_owned());
         } else {
             self.artifacts
                 .entry(owner.to_owned())
@@ -81,5 +88,8 @@ mod tests {
         assert!(!pending.config_changed);
         pending.record(CONFIG_OWNER, "/w/skaffold.yaml".into(), false);
         assert!(pending.config_changed);
+        pending.record("test:app", "/w/test/deps.txt".into(), false);
+        assert_eq!(pending.retest, BTreeSet::from(["app".to_owned()]));
+        assert_eq!(pending.artifacts.len(), 1);
     }
 }

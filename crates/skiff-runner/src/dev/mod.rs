@@ -74,12 +74,13 @@ pub enum DevExit {
 struct Plan {
     sync: Vec<(String, SyncPlan)>,
     rebuild: BTreeSet<String>,
+    retest: BTreeSet<String>,
     deploy: bool,
 }
 
 impl Plan {
     fn is_empty(&self) -> bool {
-        self.sync.is_empty() && self.rebuild.is_empty() && !self.deploy
+        self.sync.is_empty() && self.rebuild.is_empty() && self.retest.is_empty() && !self.deploy
     }
 }
 
@@ -136,8 +137,13 @@ impl<'a> DevLoop<'a> {
     ) -> Result<DevExit, PipelineError> {
         let hub = self.ctx.output.hub();
         // Watching starts first, so edits made during the first build are not lost.
+        let testers = skiff_tester::testers(
+            self.ctx.configs.iter().flat_map(|c| &c.pipeline.test),
+            self.ctx.base_dir,
+        );
         let roots = watch_plan::roots(
             &self.artifacts,
+            &testers,
             &self.ctx.opts.watch_images,
             &self.ctx.opts.config_files,
         );
@@ -271,6 +277,11 @@ impl<'a> DevLoop<'a> {
             };
             plan.sync.push((image, sync));
         }
+        // Images that are rebuilt are tested anyway; the others run their tests again.
+        plan.retest = std::mem::take(&mut self.pending.retest)
+            .into_iter()
+            .filter(|image| !plan.rebuild.contains(image) && self.built.contains_key(image))
+            .collect();
         plan.deploy = next.deploy && (!plan.rebuild.is_empty() || self.pending.undeployed);
         plan
     }
@@ -355,6 +366,21 @@ impl<'a> DevLoop<'a> {
                 .sync(&container.id, sync, self.ctx.output, built)
                 .await
                 .map_err(|e| PipelineError::new(Phase::Sync, e.actionable()))?;
+        }
+        if !plan.retest.is_empty() && !self.ctx.opts.skip_tests {
+            let builds: Vec<BuiltImage> = plan
+                .retest
+                .iter()
+                .filter_map(|image| self.built.get(image).cloned())
+                .collect();
+            test(
+                self.ctx.configs,
+                self.ctx.base_dir,
+                &builds,
+                self.ctx.engine,
+                self.ctx.output,
+            )
+            .await?;
         }
         if plan.rebuild.is_empty() {
             if plan.deploy {
