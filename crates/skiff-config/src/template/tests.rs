@@ -856,7 +856,7 @@ fn go_time_layouts() {
 
 // ----- the corpus -----
 
-/// Every template in /work/shared/reference/skaffold-configs (grep "{{"), with the values the
+/// Every template in `../shared/reference/skaffold-configs` (grep "{{"), with the values the
 /// integration tests give them.
 #[test]
 fn corpus_templates_parse_and_render() {
