@@ -137,9 +137,11 @@ pub fn pipeline_error(err: PipelineError) -> anyhow::Error {
 /// to do when it does not answer.
 pub async fn connect_engine() -> anyhow::Result<skiff_docker::Engine> {
     skiff_docker::Engine::connect(None).await.map_err(|err| {
-        anyhow::anyhow!(
-            "{err}\nCheck if docker is running (start the engine, or point DOCKER_HOST at it)."
-        )
+        let failure = skiff_build::docker::engine_error(err);
+        match &failure.suggestion {
+            Some((_, action)) => anyhow::anyhow!("{}\n{action}", failure.message),
+            None => anyhow::anyhow!(failure.message),
+        }
     })
 }
 

@@ -37,7 +37,7 @@ use skiff_config::model::{Artifact, ArtifactType, CustomArtifact};
 use skiff_config::template;
 use skiff_docker::{Engine, EngineError, split_tag};
 use skiff_events::duration::go_duration;
-use skiff_proto::enums::{StatusCode, SuggestionCode};
+use skiff_proto::enums::StatusCode;
 
 pub use deps::{
     CustomDepsError, DEFAULT_DEPENDENCIES_TIMEOUT, ListError, custom_dependencies, list_files,
@@ -191,10 +191,7 @@ pub fn tag_with_digest(tag: &str, digest: &str) -> String {
 fn engine_error(err: EngineError, what: impl std::fmt::Display) -> BuildError {
     match err {
         EngineError::NotRunning { .. } | EngineError::UnsupportedHost { .. } => {
-            BuildError::new(StatusCode::BuildDockerDaemonNotRunning, err.to_string()).suggest(
-                SuggestionCode::CheckDockerRunning,
-                "Check if docker is running (start the engine, or point DOCKER_HOST at it).",
-            )
+            crate::docker::engine_error(err)
         }
         other => BuildError::new(
             StatusCode::BuildDockerGetDigestErr,

@@ -30,16 +30,6 @@ impl FileChanges {
             self.changed.insert(path);
         }
     }
-
-    /// Both sets, merged into `self`.
-    pub fn merge(&mut self, other: FileChanges) {
-        for path in other.changed {
-            self.record(path, false);
-        }
-        for path in other.deleted {
-            self.record(path, true);
-        }
-    }
 }
 
 /// Everything pending.
