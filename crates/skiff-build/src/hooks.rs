@@ -26,6 +26,9 @@
 //!
 //! Pipeline-level hooks (`build.hooks`) get the same variables with the per-image ones empty
 //! (`SKAFFOLD_PUSH_IMAGE=false`), as in Skaffold.
+//!
+//! Sync hooks (skiff-deploy) run their host hooks through [`run_host_hook`] too, with
+//! [`StaticHookEnv::vars`] and [`build_context`].
 
 use std::fmt;
 use std::path::Path;
@@ -93,6 +96,39 @@ impl StaticHookEnv {
             ..Self::default()
         }
     }
+
+    /// The variables, in Skaffold's order: `SKAFFOLD_DEFAULT_REPO`, `SKAFFOLD_MULTI_LEVEL_REPO`,
+    /// `SKAFFOLD_RPC_PORT` and `SKAFFOLD_HTTP_PORT` when set, then `SKAFFOLD_WORK_DIR`.
+    pub fn vars(&self) -> Vec<(String, String)> {
+        let mut vars = Vec::new();
+        if let Some(repo) = &self.default_repo {
+            vars.push(("SKAFFOLD_DEFAULT_REPO".to_owned(), repo.clone()));
+        }
+        if let Some(multi) = self.multi_level_repo {
+            vars.push(("SKAFFOLD_MULTI_LEVEL_REPO".to_owned(), multi.to_string()));
+        }
+        if let Some(port) = self.rpc_port {
+            vars.push(("SKAFFOLD_RPC_PORT".to_owned(), port.to_string()));
+        }
+        if let Some(port) = self.http_port {
+            vars.push(("SKAFFOLD_HTTP_PORT".to_owned(), port.to_string()));
+        }
+        vars.push(("SKAFFOLD_WORK_DIR".to_owned(), self.work_dir.clone()));
+        vars
+    }
+}
+
+/// An artifact's context directory as hooks see it in `SKAFFOLD_BUILD_CONTEXT`: absolute
+/// (relative ones start at the current directory) and cleaned, as Go's `filepath.Abs` makes it.
+pub fn build_context(workspace: &Path) -> String {
+    let joined = if workspace.is_absolute() {
+        workspace.to_path_buf()
+    } else {
+        std::env::current_dir()
+            .map(|cwd| cwd.join(workspace))
+            .unwrap_or_else(|_| workspace.to_path_buf())
+    };
+    clean(&joined.to_string_lossy())
 }
 
 /// The variables of build hooks (Skaffold's `BuildEnvOpts` plus the static ones).
@@ -126,20 +162,13 @@ impl BuildHookEnv {
             .rsplit_once('/')
             .map(|(repo, _)| repo.to_owned())
             .unwrap_or_default();
-        let joined = if workspace.is_absolute() {
-            workspace.to_path_buf()
-        } else {
-            std::env::current_dir()
-                .map(|cwd| cwd.join(workspace))
-                .unwrap_or_else(|_| workspace.to_path_buf())
-        };
         Self {
             statics,
             image: image.to_owned(),
             push_image,
             image_repo,
             image_tag: tag,
-            build_context: clean(&joined.to_string_lossy()),
+            build_context: build_context(workspace),
         }
     }
 
@@ -153,21 +182,7 @@ impl BuildHookEnv {
 
     /// The variables, in Skaffold's order, without the process environment.
     pub fn vars(&self) -> Vec<(String, String)> {
-        let s = &self.statics;
-        let mut vars = Vec::new();
-        if let Some(repo) = &s.default_repo {
-            vars.push(("SKAFFOLD_DEFAULT_REPO".to_owned(), repo.clone()));
-        }
-        if let Some(multi) = s.multi_level_repo {
-            vars.push(("SKAFFOLD_MULTI_LEVEL_REPO".to_owned(), multi.to_string()));
-        }
-        if let Some(port) = s.rpc_port {
-            vars.push(("SKAFFOLD_RPC_PORT".to_owned(), port.to_string()));
-        }
-        if let Some(port) = s.http_port {
-            vars.push(("SKAFFOLD_HTTP_PORT".to_owned(), port.to_string()));
-        }
-        vars.push(("SKAFFOLD_WORK_DIR".to_owned(), s.work_dir.clone()));
+        let mut vars = self.statics.vars();
         vars.extend([
             ("SKAFFOLD_IMAGE".to_owned(), self.image.clone()),
             (

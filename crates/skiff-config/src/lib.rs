@@ -10,6 +10,7 @@ pub mod error;
 pub mod load;
 pub mod model;
 pub mod profiles;
+pub mod reference;
 pub mod requires;
 pub mod resolve;
 pub mod schema;

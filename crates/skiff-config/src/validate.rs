@@ -20,6 +20,7 @@ use crate::error::{ConfigError, ConfigErrors, StatusCode, SuggestionCode};
 use crate::load::{ConfigEntry, ConfigSet};
 use crate::model::*;
 use crate::path;
+use crate::reference::parse_reference;
 use crate::yaml::Segment;
 
 /// What to check besides the config itself.
@@ -370,58 +371,6 @@ impl Validator<'_> {
     }
 }
 
-/// Skaffold's `docker.ParseReference` grammar (distribution/reference), after removing a `ko://`
-/// prefix and lower-casing the repository part as Skaffold does.
-static REFERENCE: LazyLock<Regex> = LazyLock::new(|| {
-    let domain_component = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])";
-    let domain =
-        format!(r"(?:{domain_component}(?:\.{domain_component})*|\[[a-fA-F0-9:]+\])(?::[0-9]+)?");
-    let path_component = r"[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*";
-    let name = format!(r"(?:{domain}/)?{path_component}(?:/{path_component})*");
-    let tag = r"[\w][\w.-]{0,127}";
-    let digest = r"[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}";
-    Regex::new(&format!(r"^({name})(?::({tag}))?(?:@({digest}))?$")).unwrap()
-});
-
-/// The parts of an image reference that validation cares about.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ImageReference {
-    /// Repository name (`gcr.io/project/app`).
-    pub name: String,
-    /// Tag, if any.
-    pub tag: Option<String>,
-    /// Digest, if any.
-    pub digest: Option<String>,
-}
-
-/// Parse an image reference as Skaffold does (`ko://` prefix allowed, upper case in the name
-/// tolerated).
-pub fn parse_image_reference(image: &str) -> Result<ImageReference, String> {
-    let image = image.strip_prefix("ko://").unwrap_or(image);
-    // Skaffold lower-cases the repository part before parsing; the tag keeps its case.
-    let (name_part, rest) = match image.find(['@']) {
-        Some(at) => (&image[..at], &image[at..]),
-        None => (image, ""),
-    };
-    let (repo, tag) = match name_part.rfind(':') {
-        Some(c) if !name_part[c + 1..].contains('/') => (&name_part[..c], &name_part[c..]),
-        _ => (name_part, ""),
-    };
-    let normalized = format!("{}{tag}{rest}", repo.to_lowercase());
-    let caps = REFERENCE
-        .captures(&normalized)
-        .ok_or_else(|| "invalid reference format".to_string())?;
-    let name = caps.get(1).map_or("", |m| m.as_str()).to_string();
-    if name.len() > 255 {
-        return Err("repository name must not be more than 255 characters".to_string());
-    }
-    Ok(ImageReference {
-        name,
-        tag: caps.get(2).map(|m| m.as_str().to_string()),
-        digest: caps.get(3).map(|m| m.as_str().to_string()),
-    })
-}
-
 fn validate_image_names(set: &ConfigSet, errs: &mut Vec<ConfigError>) {
     let mut seen: HashMap<&str, (&ConfigEntry, usize)> = HashMap::new();
     for entry in &set.entries {
@@ -445,17 +394,17 @@ fn validate_image_names(set: &ConfigSet, errs: &mut Vec<ConfigError>) {
                 continue;
             }
             seen.insert(&a.image, (entry, i));
-            match parse_image_reference(&a.image) {
+            match parse_reference(&a.image) {
                 Err(e) => errs.push(err(format!("invalid image {:?}: {e}", a.image))),
                 Ok(r) => {
-                    if r.tag.is_some() {
+                    if !r.tag.is_empty() {
                         errs.push(err(format!(
                             "invalid image {:?}: no tag should be specified. Use taggers instead: \
                              https://skaffold.dev/docs/how-tos/taggers/",
                             a.image
                         )));
                     }
-                    if r.digest.is_some() {
+                    if !r.digest.is_empty() {
                         errs.push(err(format!(
                             "invalid image {:?}: no digest should be specified. Use taggers instead: \
                              https://skaffold.dev/docs/how-tos/taggers/",

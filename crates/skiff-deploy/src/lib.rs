@@ -3,5 +3,6 @@
 
 pub mod docker;
 pub mod error;
+pub mod kubernetes;
 
 pub use error::DeployError;

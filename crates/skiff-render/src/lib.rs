@@ -7,8 +7,20 @@
 
 pub mod artifact;
 pub mod error;
+pub mod helm;
+pub mod hooks;
+pub mod images;
+pub mod kpt;
+pub mod kustomize;
+pub mod labels;
 pub mod manifest;
+pub mod namespace;
+pub mod raw_yaml;
+pub mod render;
+pub mod tools;
+mod visit;
 
 pub use artifact::BuiltArtifact;
 pub use error::RenderError;
 pub use manifest::ManifestList;
+pub use visit::{GroupKind, TransformRules};

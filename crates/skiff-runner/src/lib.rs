@@ -9,6 +9,7 @@ mod error;
 pub mod exec;
 pub mod metadata;
 pub mod prebuilt;
+pub mod render;
 pub mod test;
 pub mod verify;
 

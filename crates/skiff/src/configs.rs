@@ -93,7 +93,7 @@ pub(crate) fn absolute(path: &Path) -> PathBuf {
 
 /// The current context of the kubeconfig (`$KUBECONFIG`'s first file, else `~/.kube/config`),
 /// for profiles activated by `kubeContext`. `None` when there is no readable kubeconfig.
-fn current_kube_context() -> Option<String> {
+pub(crate) fn current_kube_context() -> Option<String> {
     let file = match std::env::var_os("KUBECONFIG").filter(|v| !v.is_empty()) {
         Some(list) => std::env::split_paths(&list).find(|p| p.is_file())?,
         None => PathBuf::from(std::env::var_os("HOME")?).join(".kube/config"),

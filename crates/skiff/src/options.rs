@@ -408,6 +408,38 @@ pub struct DeployCommandOptions {
     pub deploy: DeploySettings,
 }
 
+/// Options of `skiff render`.
+#[derive(Debug, Clone)]
+pub struct RenderCommandOptions {
+    /// Which configs to read.
+    pub config: ConfigOptions,
+    /// API server settings.
+    pub api: ApiOptions,
+    /// How to build the images when none are given.
+    pub build: skiff_runner::build::BuildOptions,
+    /// The images built earlier (`-a`, `-i`).
+    pub prebuilt: PrebuiltOptions,
+    /// How to render.
+    pub render: RenderSettings,
+}
+
+/// How `skiff render` hydrates and where it writes.
+#[derive(Debug, Clone, Default)]
+pub struct RenderSettings {
+    /// `-l KEY=VALUE` labels on every resource.
+    pub labels: std::collections::BTreeMap<String, String>,
+    /// `-n/--namespace`.
+    pub namespace: Option<String>,
+    /// `--digest-source` (`remote`, `local`, `tag`, `none`); `None`: chosen by the cluster.
+    pub digest_source: Option<String>,
+    /// `--offline`: no namespace injected.
+    pub offline: bool,
+    /// `--loud`: show the build's output.
+    pub loud: bool,
+    /// `-o/--output`: the file to write the manifests to (standard output when unset).
+    pub output: Option<PathBuf>,
+}
+
 /// Options of `skiff delete`.
 #[derive(Debug, Clone)]
 pub struct DeleteCommandOptions {

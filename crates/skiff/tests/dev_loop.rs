@@ -1,16 +1,32 @@
 //! `skiff dev` end to end on the docker target: a busybox web server (`testdata/dev-web`) whose
 //! `www/` files are synced into the running container and whose other changes rebuild it,
-//! driven by file changes and by API intents.
+//! driven by file changes, by API intents and by the manual trigger; and sync hooks around its
+//! syncs (`testdata/dev-sync-hooks`).
 
 mod common;
 
+use std::io::Write;
 use std::path::Path;
+use std::process::{Child, ChildStdin, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::*;
 use skiff_testenv::free_port;
 
-/// A `skiff dev` session on a copy of `testdata/dev-web` serving on a free host port.
+/// A copy of `testdata/<name>`, whose container port is forwarded to a free host port instead
+/// of 19090; and that port.
+fn project_on_free_port(name: &str) -> (Project, u16) {
+    let project = Project::new(name, &[]);
+    let port = free_port();
+    let config = project.path().join("skaffold.yaml");
+    let text = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace("localPort: 19090", &format!("localPort: {port}"));
+    std::fs::write(&config, text).unwrap();
+    (project, port)
+}
+
+/// A `skiff dev` session on a copy of a `testdata` project serving on a free host port.
 struct DevSession {
     project: Project,
     port: u16,
@@ -19,14 +35,14 @@ struct DevSession {
 }
 
 impl DevSession {
+    /// A session on `testdata/dev-web`.
     fn start(extra: &[&str]) -> DevSession {
-        let project = Project::new("dev-web", &[]);
-        let port = free_port();
-        let config = project.path().join("skaffold.yaml");
-        let text = std::fs::read_to_string(&config)
-            .unwrap()
-            .replace("localPort: 19090", &format!("localPort: {port}"));
-        std::fs::write(&config, text).unwrap();
+        DevSession::start_on("dev-web", extra)
+    }
+
+    /// A session on `testdata/<name>`, once it serves `version 1` and watches.
+    fn start_on(name: &str, extra: &[&str]) -> DevSession {
+        let (project, port) = project_on_free_port(name);
         let http_port = free_port();
         let http = http_port.to_string();
         let mut args = vec!["dev", "--rpc-http-port", &http];
@@ -59,18 +75,7 @@ impl DevSession {
     }
 
     fn wait_until_page(&self, page: &str, needle: &str, limit: Duration) {
-        let deadline = Instant::now() + limit;
-        loop {
-            let body = http_get_path(self.port, page).unwrap_or_default();
-            if body.contains(needle) {
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "{needle:?} never served; last answer:\n{body}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        wait_until_page(self.port, page, needle, limit);
     }
 
     /// Sends an API request to the HTTP gateway.
@@ -86,6 +91,22 @@ impl DevSession {
         let mut response = String::new();
         stream.read_to_string(&mut response).unwrap();
         response
+    }
+}
+
+/// Waits until `GET /<page>` on the host port `port` answers with `needle` in the response.
+fn wait_until_page(port: u16, page: &str, needle: &str, limit: Duration) {
+    let deadline = Instant::now() + limit;
+    loop {
+        let body = http_get_path(port, page).unwrap_or_default();
+        if body.contains(needle) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{needle:?} never served; last answer:\n{body}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
     }
 }
 
@@ -248,5 +269,138 @@ async fn editing_the_config_reloads_it() {
 
     session.dev.interrupt();
     assert_eq!(session.dev.wait(Duration::from_secs(30)), 0);
+    assert_nothing_deployed(&turn.engine).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sync_hooks_run_on_the_host_and_in_the_container() {
+    let Some(turn) = take_turn().await else {
+        return;
+    };
+    let mut session = DevSession::start_on("dev-sync-hooks", &[]);
+    let first = container_id(&turn.engine).await;
+
+    session.write("www/index.html", "version 2\n");
+    // The container hook ran after the copy: it saw the new page.
+    session.wait_until_page("shout.html", "VERSION 2", Duration::from_secs(10));
+    session.wait_until_served("version 2", Duration::from_secs(5));
+    assert_eq!(container_id(&turn.engine).await, first);
+
+    let log = std::fs::read_to_string(session.path().join("hooks.log")).unwrap();
+    let page = session.path().join("www/index.html");
+    assert!(
+        log.starts_with("image=dev-sync-hooks:"),
+        "the host hook saw no image: {log}"
+    );
+    assert!(
+        log.ends_with(&format!(" added={} deleted=\n", page.display())),
+        "the host hook saw other files: {log}"
+    );
+    session.dev.wait_for_output(
+        "Completed post-sync hooks for artifact \"dev-sync-hooks\"",
+        Duration::from_secs(5),
+    );
+    let output = std::fs::read_to_string(session.path().join("stdout.txt")).unwrap();
+    let order: Vec<usize> = [
+        "Syncing 1 files for dev-sync-hooks:",
+        "Starting pre-sync hooks for artifact \"dev-sync-hooks\"...",
+        "Completed pre-sync hooks for artifact \"dev-sync-hooks\"",
+        "Starting post-sync hooks for artifact \"dev-sync-hooks\"...",
+        "Completed post-sync hooks for artifact \"dev-sync-hooks\"",
+    ]
+    .iter()
+    .map(|line| {
+        output
+            .find(line)
+            .unwrap_or_else(|| panic!("{line:?} is not in:\n{output}"))
+    })
+    .collect();
+    assert!(order.is_sorted(), "out of order:\n{output}");
+
+    session.dev.interrupt();
+    assert_eq!(session.dev.wait(Duration::from_secs(30)), 0);
+    assert_nothing_deployed(&turn.engine).await;
+}
+
+/// `skiff dev --trigger manual` on a copy of `testdata/dev-web`, its standard input a pipe the
+/// test writes to (a [`Background`] run gets no standard input). Dropping it kills skiff;
+/// the project's drop then deletes what it deployed.
+struct ManualDev {
+    child: Child,
+    stdin: ChildStdin,
+    port: u16,
+    project: Project,
+}
+
+impl ManualDev {
+    fn start() -> ManualDev {
+        let (project, port) = project_on_free_port("dev-web");
+        let dir = project.path();
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_skiff"));
+        cmd.current_dir(dir)
+            .args(["dev", "--trigger", "manual"])
+            .env("HOME", dir)
+            .stdin(Stdio::piped())
+            .stdout(std::fs::File::create(dir.join("stdout.txt")).unwrap())
+            .stderr(std::fs::File::create(dir.join("stderr.txt")).unwrap());
+        for (key, _) in std::env::vars_os() {
+            if key.to_string_lossy().starts_with("SKAFFOLD_") {
+                cmd.env_remove(key);
+            }
+        }
+        let mut child = cmd.spawn().unwrap();
+        let stdin = child.stdin.take().unwrap();
+        ManualDev {
+            child,
+            stdin,
+            port,
+            project,
+        }
+    }
+
+    /// Presses Enter.
+    fn enter(&mut self) {
+        self.stdin.write_all(b"\n").unwrap();
+        self.stdin.flush().unwrap();
+    }
+
+    /// What skiff printed so far.
+    fn printed(&self) -> String {
+        std::fs::read_to_string(self.project.path().join("stdout.txt")).unwrap_or_default()
+    }
+}
+
+impl Drop for ManualDev {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn with_the_manual_trigger_a_line_on_stdin_applies_the_changes() {
+    let Some(turn) = take_turn().await else {
+        return;
+    };
+    let mut session = ManualDev::start();
+    wait_until_page(session.port, "", "version 1", Duration::from_secs(120));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !session
+        .printed()
+        .contains("Press any key to rebuild/redeploy the changes")
+    {
+        assert!(Instant::now() < deadline, "{}", session.printed());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+
+    std::fs::write(session.project.path().join("www/index.html"), "version 2\n").unwrap();
+    std::thread::sleep(Duration::from_secs(2));
+    let body = http_get_path(session.port, "").unwrap();
+    assert!(body.contains("version 1"), "synced without a key: {body}");
+
+    session.enter();
+    wait_until_page(session.port, "", "version 2", Duration::from_secs(10));
+
+    drop(session);
     assert_nothing_deployed(&turn.engine).await;
 }

@@ -209,16 +209,6 @@ pub fn normalize_id(id: &str) -> String {
     }
 }
 
-/// `tag@digest`, unless `tag` already ends with that digest (Skaffold's `TagWithDigest`).
-pub fn tag_with_digest(tag: &str, digest: &str) -> String {
-    let suffix = format!("@{digest}");
-    if tag.ends_with(&suffix) {
-        tag.to_owned()
-    } else {
-        format!("{tag}{suffix}")
-    }
-}
-
 /// The unique local reference of an image: the tag's repository with the image id (without
 /// `sha256:`) as tag (Skaffold's `TagWithImageID`).
 pub fn tag_with_image_id(tag: &str, image_id: &str) -> String {

@@ -35,9 +35,10 @@ pub use hash::{
 };
 pub use lookup::{
     CacheError, CacheLookup, CacheResult, LocalImages, LookupRequest, RemoteImages, normalize_id,
-    tag_with_digest, tag_with_image_id,
+    tag_with_image_id,
 };
 pub use registry::{Manifest, RegistryClient, RegistryError, RemoteReference, is_local_registry};
+pub use skiff_config::reference::tag_with_digest;
 
 use crate::builder::BuildOutput;
 

@@ -34,6 +34,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use skiff_config::model::{Artifact, ArtifactType, CustomArtifact};
+use skiff_config::reference::tag_with_digest;
 use skiff_config::template;
 use skiff_docker::{Engine, EngineError, split_tag};
 use skiff_events::duration::go_duration;
@@ -174,16 +175,6 @@ pub async fn run_build_script(
             process::tail_message(&tail)
         ))),
         Err(e) => Err(script_error(e)),
-    }
-}
-
-/// `tag@digest`, unless `tag` already ends with that digest (Skaffold's `TagWithDigest`).
-pub fn tag_with_digest(tag: &str, digest: &str) -> String {
-    let suffix = format!("@{digest}");
-    if tag.ends_with(&suffix) {
-        tag.to_owned()
-    } else {
-        format!("{tag}{suffix}")
     }
 }
 
@@ -354,11 +345,5 @@ mod tests {
             image_repo_and_tag("r/app:1@sha256:ab"),
             ("r/app".into(), "1".into())
         );
-    }
-
-    #[test]
-    fn digests_are_appended_once() {
-        assert_eq!(tag_with_digest("a:1", "sha256:x"), "a:1@sha256:x");
-        assert_eq!(tag_with_digest("a:1@sha256:x", "sha256:x"), "a:1@sha256:x");
     }
 }

@@ -12,7 +12,7 @@
 //! - both concatenations are cut to 255 bytes;
 //! - `ko://` is dropped and the name lower-cased first (by the reference parser).
 
-use super::reference::{GCP_PREFIX, ReferenceError, parse_reference};
+use skiff_config::reference::{GCP_PREFIX, ReferenceError, parse_reference};
 
 /// Skaffold's `maxLength` for rewritten names.
 const MAX_LENGTH: usize = 255;

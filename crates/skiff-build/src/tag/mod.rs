@@ -29,7 +29,6 @@
 //!   ` - <image> -> ` before waiting for that artifact's tagger. The text is the same.
 
 pub mod default_repo;
-pub mod reference;
 
 mod custom_template;
 mod date_time;
@@ -64,8 +63,8 @@ pub use mux::{
     FALLBACK_WARNING, ImageTag, ImageTags, TaggerMux, generate_fully_qualified_image_name,
     image_tags,
 };
-pub use reference::{ImageReference, ReferenceError, parse_reference};
 pub use sha256::ChecksumTagger;
+pub use skiff_config::reference::{ImageReference, ReferenceError, parse_reference};
 
 /// A tag strategy.
 pub trait Tagger: Send + Sync {

@@ -9,9 +9,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use skiff_config::model::BuildConfig;
+use skiff_config::reference::parse_reference;
 
 use super::default_repo::try_substitute;
-use super::reference::parse_reference;
 use super::{ChecksumTagger, TagError, TagInput, Tagger, TaggerSettings, run_tagger};
 
 /// Printed (in yellow by Skaffold) after the tags when some artifact fell back to `sha256`.

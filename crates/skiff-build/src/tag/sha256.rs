@@ -1,6 +1,7 @@
 //! The `sha256` tag policy (Skaffold's `ChecksumTagger`, `pkg/skaffold/tag/sha256.go`).
 
-use super::reference::parse_reference;
+use skiff_config::reference::parse_reference;
+
 use super::{TagError, TagInput, Tagger};
 
 /// Tags `latest` when the image name has no tag, and keeps the given tag otherwise (returns

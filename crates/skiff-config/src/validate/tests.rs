@@ -269,23 +269,6 @@ fn manifest_files_must_exist() {
 }
 
 #[test]
-fn image_reference_parsing() {
-    let r = parse_image_reference("gcr.io/project/app").unwrap();
-    assert_eq!(
-        (r.name.as_str(), r.tag, r.digest),
-        ("gcr.io/project/app", None, None)
-    );
-    let r = parse_image_reference("localhost:5000/app:1.0").unwrap();
-    assert_eq!(
-        (r.name.as_str(), r.tag.as_deref()),
-        ("localhost:5000/app", Some("1.0"))
-    );
-    assert!(parse_image_reference("UPPER/Case").is_ok());
-    assert!(parse_image_reference("a//b").is_err());
-    assert!(parse_image_reference("").is_err());
-}
-
-#[test]
 fn wildcards() {
     assert!(wildcard_match("*.yaml", "pod.yaml"));
     assert!(!wildcard_match("*.yaml", "pod.yml"));

@@ -11,6 +11,7 @@
 pub mod changes;
 pub mod intents;
 mod watch_plan;
+mod watching;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -18,9 +19,12 @@ use std::time::Duration;
 
 use skiff_api::ControlReceiver;
 use skiff_build::builder::BuiltImage;
+use skiff_build::hooks::StaticHookEnv;
 use skiff_config::SkaffoldConfig;
 use skiff_deploy::docker::DockerTarget;
-use skiff_deploy::docker::sync::{SyncPlan, Syncer, plan_sync, sync_ignored_warning};
+use skiff_deploy::docker::sync::{
+    ArtifactSyncHooks, SyncPlan, Syncer, plan_sync, sync_ignored_warning,
+};
 use skiff_docker::Engine;
 use skiff_events::{Output, Phase, errors};
 use skiff_proto::v2::Metadata;
@@ -32,6 +36,7 @@ use crate::error::PipelineError;
 use crate::test::test;
 use changes::Pending;
 use intents::{Intents, PhaseFlags};
+use watching::watching_message;
 
 /// How `skiff dev` runs.
 #[derive(Debug, Clone)]
@@ -106,6 +111,8 @@ pub struct DevLoop<'a> {
     ctx: DevContext<'a>,
     artifacts: Vec<ConfiguredArtifact>,
     syncer: Syncer,
+    /// The run-wide variables of sync hooks.
+    hook_env: StaticHookEnv,
     built: BTreeMap<String, BuiltImage>,
     deployed: BTreeMap<String, BuiltImage>,
     dependencies: BTreeMap<String, BTreeSet<PathBuf>>,
@@ -120,6 +127,10 @@ impl<'a> DevLoop<'a> {
             ctx,
             artifacts: artifacts(ctx.configs, ctx.base_dir, &ctx.opts.build.only_images),
             syncer: Syncer::new(ctx.engine.clone()),
+            hook_env: StaticHookEnv {
+                default_repo: ctx.opts.build.default_repo.clone(),
+                ..StaticHookEnv::current()
+            },
             built: BTreeMap::new(),
             deployed: BTreeMap::new(),
             dependencies: BTreeMap::new(),
@@ -147,7 +158,7 @@ impl<'a> DevLoop<'a> {
             &self.ctx.opts.watch_images,
             &self.ctx.opts.config_files,
         );
-        let (_watcher, mut changes) =
+        let (watcher, mut changes) =
             Watcher::start(roots, self.ctx.opts.trigger, self.ctx.opts.quiet).map_err(|e| {
                 PipelineError::new(
                     Phase::DevInit,
@@ -168,7 +179,7 @@ impl<'a> DevLoop<'a> {
         self.ctx
             .output
             .phase(Phase::DevLoop, "Press Ctrl+C to exit\n");
-        self.announce_watching();
+        self.announce_watching(watcher.mode());
         if first.is_ok() {
             hub.task_succeeded(Phase::DevLoop);
         }
@@ -196,7 +207,7 @@ impl<'a> DevLoop<'a> {
                 catch_up.stop().await;
                 return Ok(DevExit::ConfigChanged);
             }
-            self.iterate().await;
+            self.iterate(watcher.mode()).await;
         }
         catch_up.stop().await;
         Ok(DevExit::Stopped)
@@ -209,13 +220,11 @@ impl<'a> DevLoop<'a> {
         hub.meta(&self.ctx.opts.meta_entry, self.ctx.opts.metadata.clone());
     }
 
-    fn announce_watching(&self) {
-        let text = if self.intents.auto().any() {
-            "Watching for changes...\n"
-        } else {
-            "Not watching for changes...\n"
-        };
-        self.ctx.output.phase(Phase::DevLoop, text);
+    /// Says how the loop waits for changes, as Skaffold's triggers do, for the `trigger` that
+    /// runs.
+    fn announce_watching(&self, trigger: Trigger) {
+        let text = watching_message(trigger, self.intents.auto().any());
+        self.ctx.output.phase(Phase::DevLoop, &text);
     }
 
     fn record(&mut self, batch: Vec<FileChange>) {
@@ -225,8 +234,9 @@ impl<'a> DevLoop<'a> {
         }
     }
 
-    /// One wake-up: plan from the pending changes and the intents, then act.
-    async fn iterate(&mut self) {
+    /// One wake-up: plan from the pending changes and the intents, then act; `trigger` is how
+    /// changes are watched.
+    async fn iterate(&mut self, trigger: Trigger) {
         let plan = self.plan().await;
         if plan.is_empty() {
             self.intents.reset();
@@ -246,7 +256,7 @@ impl<'a> DevLoop<'a> {
             }
         }
         self.intents.reset();
-        self.announce_watching();
+        self.announce_watching(trigger);
     }
 
     /// Decides what to do with the pending changes: sync what an artifact's rules cover, rebuild
@@ -359,11 +369,24 @@ impl<'a> DevLoop<'a> {
                 .containers()
                 .into_iter()
                 .find(|c| &c.image_name == image);
-            let (Some(container), Some(built)) = (container, self.built.get(image)) else {
+            let artifact = self.artifacts.iter().find(|a| &a.artifact.image == image);
+            // A plan exists only for an artifact with sync rules.
+            let (Some(container), Some(built), Some(artifact), Some(config)) = (
+                container,
+                self.built.get(image),
+                artifact,
+                artifact.and_then(|a| a.artifact.sync.as_ref()),
+            ) else {
                 continue;
             };
+            let workspace = artifact.workspace();
+            let hooks = ArtifactSyncHooks {
+                hooks: &config.hooks,
+                workspace: &workspace,
+                statics: &self.hook_env,
+            };
             self.syncer
-                .sync(&container.id, sync, self.ctx.output, built)
+                .sync_with_hooks(&container.id, sync, self.ctx.output, built, &hooks)
                 .await
                 .map_err(|e| PipelineError::new(Phase::Sync, e.actionable()))?;
         }

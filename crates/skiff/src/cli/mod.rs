@@ -22,6 +22,7 @@ mod global;
 mod help;
 mod inspect;
 mod pipeline;
+mod render;
 mod run;
 mod schema;
 mod serve;
@@ -43,6 +44,7 @@ pub use fix::FixArgs;
 pub use global::GlobalArgs;
 pub use inspect::InspectArgs;
 pub use pipeline::{BuildFlags, DeployFlags, LocalRunFlags, PrebuiltFlags, SessionArgs};
+pub use render::RenderArgs;
 pub use run::RunArgs;
 pub use schema::{SchemaArgs, SchemaCommands};
 pub use serve::ServeArgs;
@@ -95,6 +97,9 @@ pub enum Commands {
 
     /// Deploy pre-built artifacts
     Deploy(Box<DeployArgs>),
+
+    /// Generate rendered Kubernetes manifests
+    Render(Box<RenderArgs>),
 
     /// Delete any resources deployed by skiff
     Delete(Box<DeleteArgs>),

@@ -155,22 +155,27 @@ pub struct DeployFlags {
 impl DeployFlags {
     /// The deploy settings, with the command's `--tail`; `-l` values must be `KEY=VALUE`.
     pub fn to_settings(&self, tail: bool) -> Result<DeploySettings, UsageError> {
-        let mut labels = BTreeMap::new();
-        for label in &self.labels {
-            let Some((key, value)) = label.split_once('=').filter(|(k, _)| !k.is_empty()) else {
-                return Err(UsageError(format!(
-                    "invalid label {label:?}: expected KEY=VALUE"
-                )));
-            };
-            labels.insert(key.to_owned(), value.to_owned());
-        }
         Ok(DeploySettings {
-            labels,
+            labels: parse_labels(&self.labels)?,
             tail,
             status_check: self.status_check,
             mute_logs: self.mute.phases(),
         })
     }
+}
+
+/// The `-l/--label` values as a map; each must be `KEY=VALUE` with a non-empty key.
+pub fn parse_labels(labels: &[String]) -> Result<BTreeMap<String, String>, UsageError> {
+    let mut parsed = BTreeMap::new();
+    for label in labels {
+        let Some((key, value)) = label.split_once('=').filter(|(k, _)| !k.is_empty()) else {
+            return Err(UsageError(format!(
+                "invalid label {label:?}: expected KEY=VALUE"
+            )));
+        };
+        parsed.insert(key.to_owned(), value.to_owned());
+    }
+    Ok(parsed)
 }
 
 /// Images built earlier, for the commands that do not build.

@@ -9,6 +9,7 @@ pub mod diagnose;
 pub mod fix;
 pub mod inspect;
 pub mod local_run;
+pub mod render;
 pub mod run;
 pub mod schema;
 pub mod serve;
@@ -37,6 +38,7 @@ pub async fn dispatch(parsed: Parsed, env_files: EnvFileReport) -> anyhow::Resul
         Some(Commands::Build(args)) => build::run(args.to_options()?).await,
         Some(Commands::Test(args)) => test::run(args.to_options()).await,
         Some(Commands::Deploy(args)) => deploy::run(args.to_options()?).await,
+        Some(Commands::Render(args)) => render::run(args.to_options()?).await,
         Some(Commands::Delete(args)) => delete::run(args.to_options()).await,
         Some(Commands::Verify(args)) => local_run::run(args.to_options()).await,
         Some(Commands::Exec(args)) => local_run::run(args.to_options()).await,

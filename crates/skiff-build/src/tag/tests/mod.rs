@@ -6,7 +6,6 @@ mod default_repo;
 mod digest;
 mod git;
 mod mux;
-mod reference;
 mod templates;
 
 use std::path::Path;

@@ -11,11 +11,14 @@
 //! - Catch-up: the syncer remembers what it synced since each image was built, and
 //!   [`Syncer::follow_restarts`] replays it into every container of the run that starts —
 //!   Skaffold loses synced files when a container is recreated.
-//!
-//! Sync hooks (`sync.hooks`) are not run here; a caller runs them around [`Syncer::sync`].
+//! - Hooks: [`Syncer::sync_with_hooks`] runs an artifact's `sync.hooks` around the copy, on the
+//!   host and in the container (see `hooks`). A catch-up runs none: it restores files, it is
+//!   not a sync of changes.
 
 mod catch_up;
+mod container_hook;
 mod history;
+mod hooks;
 mod infer;
 mod paths;
 mod plan;
@@ -26,5 +29,6 @@ mod tarball;
 mod transport;
 
 pub use catch_up::CatchUp;
+pub use hooks::ArtifactSyncHooks;
 pub use plan::{SyncPlan, plan_sync, sync_ignored_warning};
 pub use syncer::Syncer;

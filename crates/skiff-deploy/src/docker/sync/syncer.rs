@@ -11,6 +11,7 @@ use skiff_events::{Output, Phase, Status};
 use skiff_proto::enums::StatusCode;
 
 use super::history::History;
+use super::hooks::{ArtifactSyncHooks, HookPhase, HookRun};
 use super::plan::SyncPlan;
 use super::session::Request;
 use super::tarball::archive;
@@ -72,20 +73,24 @@ impl Syncer {
         output: &Output,
         image: &BuiltImage,
     ) -> Result<usize, DeployError> {
-        if plan.is_empty() {
-            return Ok(0);
-        }
-        self.history()
-            .record(&image.image_name, &image.reference, plan);
-        self.run(
-            container_id,
-            &image.image_name,
-            &image.reference,
-            plan,
-            Order::CopyFirst,
-            output,
-        )
-        .await
+        self.sync_around(container_id, plan, output, image, None)
+            .await
+    }
+
+    /// [`Syncer::sync`] with the artifact's sync hooks (see the `hooks` module): its pre-sync
+    /// hooks run before the copy, which a failure of one of them skips, and its post-sync hooks
+    /// after; their output and failures are part of the sync's (between `Syncing N files …`
+    /// and the `FileSyncEvent` that ends it). Container hooks run in `container_id`.
+    pub async fn sync_with_hooks(
+        &self,
+        container_id: &str,
+        plan: &SyncPlan,
+        output: &Output,
+        image: &BuiltImage,
+        hooks: &ArtifactSyncHooks<'_>,
+    ) -> Result<usize, DeployError> {
+        self.sync_around(container_id, plan, output, image, Some(hooks))
+            .await
     }
 
     /// Forgets what was synced for `image_name`: its new build contains the files. Call it once
@@ -118,15 +123,9 @@ impl Syncer {
         if plan.is_empty() {
             return Ok(0);
         }
-        self.run(
-            container_id,
-            image_name,
-            &reference,
-            &plan,
-            Order::DeleteFirst,
-            output,
-        )
-        .await
+        let work = self.apply(container_id, image_name, &plan, Order::DeleteFirst);
+        self.reported(&reference, plan.file_count(), output, work)
+            .await
     }
 
     /// How many shell sessions the syncer opened so far (each container's first sync, and
@@ -145,17 +144,48 @@ impl Syncer {
         lock(&self.inner.transports).remove(container_id);
     }
 
-    /// Syncs `plan` with its output and events.
-    async fn run(
+    /// A sync of `plan`, with `hooks` around the copy when given.
+    async fn sync_around(
         &self,
         container_id: &str,
-        image_name: &str,
-        reference: &str,
         plan: &SyncPlan,
-        order: Order,
         output: &Output,
+        image: &BuiltImage,
+        hooks: Option<&ArtifactSyncHooks<'_>>,
     ) -> Result<usize, DeployError> {
-        let count = plan.file_count();
+        if plan.is_empty() {
+            return Ok(0);
+        }
+        self.history()
+            .record(&image.image_name, &image.reference, plan);
+        let hooks = hooks.map(|artifact| {
+            HookRun::new(artifact, image, plan, container_id, self.engine(), output)
+        });
+        let work = async {
+            if let Some(hooks) = &hooks {
+                hooks.run(HookPhase::Before).await?;
+            }
+            self.apply(container_id, &image.image_name, plan, Order::CopyFirst)
+                .await?;
+            if let Some(hooks) = &hooks {
+                hooks.run(HookPhase::After).await?;
+            }
+            Ok(())
+        };
+        self.reported(&image.reference, plan.file_count(), output, work)
+            .await
+    }
+
+    /// Does `work`, the sync of `count` files for `reference`, with its output and events:
+    /// `Syncing N files for <reference>`, then `FileSyncEvent`s (InProgress, then Succeeded or
+    /// Failed).
+    async fn reported(
+        &self,
+        reference: &str,
+        count: usize,
+        output: &Output,
+        work: impl Future<Output = Result<(), DeployError>>,
+    ) -> Result<usize, DeployError> {
         let events_count = i32::try_from(count).unwrap_or(i32::MAX);
         output.phase(
             Phase::Sync,
@@ -163,7 +193,7 @@ impl Syncer {
         );
         let hub = output.hub();
         hub.file_sync(reference, events_count, Status::InProgress, None);
-        match self.apply(container_id, image_name, plan, order).await {
+        match work.await {
             Ok(()) => {
                 hub.file_sync(reference, events_count, Status::Succeeded, None);
                 Ok(count)
