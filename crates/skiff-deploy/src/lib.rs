@@ -4,5 +4,6 @@
 pub mod docker;
 pub mod error;
 pub mod kubernetes;
+pub mod logs;
 
 pub use error::DeployError;

@@ -53,9 +53,11 @@ fn corpus() -> String {
 
 fn artifacts() -> Vec<BuiltArtifact> {
     (0..ARTIFACTS)
-        .map(|i| BuiltArtifact {
-            image_name: format!("app-{i}"),
-            tag: format!("registry.example.com/team/app-{i}:v1.2.3@sha256:{:064x}", i),
+        .map(|i| {
+            BuiltArtifact::new(
+                format!("app-{i}"),
+                format!("registry.example.com/team/app-{i}:v1.2.3@sha256:{:064x}", i),
+            )
         })
         .collect()
 }

@@ -9,3 +9,13 @@ pub struct BuiltArtifact {
     /// `repo/name@sha256:…`), with the default repo already applied.
     pub tag: String,
 }
+
+impl BuiltArtifact {
+    /// The artifact `image_name` built as `tag`.
+    pub fn new(image_name: impl Into<String>, tag: impl Into<String>) -> Self {
+        Self {
+            image_name: image_name.into(),
+            tag: tag.into(),
+        }
+    }
+}

@@ -180,19 +180,22 @@ fn user_error(message: String) -> RenderError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::assert_starts_with;
 
     #[tokio::test]
     async fn a_missing_helm_is_named() {
         let env = BTreeMap::from([("PATH".to_string(), "/nonexistent".to_string())]);
-        let helm = Helm {
-            flags: HelmDeployFlags::default(),
-            releases: vec![],
-        };
-        let err = render_helm(&helm, Path::new("."), &[], &env, &HelmOptions::default())
-            .await
-            .unwrap_err();
+        let err = render_helm(
+            &Helm::default(),
+            Path::new("."),
+            &[],
+            &env,
+            &HelmOptions::default(),
+        )
+        .await
+        .unwrap_err();
         assert_eq!(err.code, StatusCode::DeployHelmVersionErr);
-        assert!(err.message.starts_with("Helm not found"), "{}", err.message);
+        assert_starts_with(&err.message, "Helm not found");
     }
 
     #[test]

@@ -30,13 +30,12 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::Stdio;
 
 use skiff_config::model::{PostRenderHookItem, RenderHookItem};
 use skiff_proto::enums::StatusCode;
-use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, BufReader};
 
-use crate::tools::{describe_status, find_on_path, quote_word};
+use crate::tools::{ToolCommand, describe_status, find_on_path, quote_word};
 use crate::{ManifestList, RenderError};
 
 /// Where hooks write what they print, and the `Starting …`/`Completed …` lines.
@@ -206,35 +205,20 @@ impl RenderHookRunner<'_> {
                 "starting cmd: exec: {program:?}: executable file not found in $PATH"
             ))
         })?;
-        let mut vars: BTreeMap<String, String> = self.hook_env.vars().into_iter().collect();
-        vars.extend(self.env.iter().map(|(k, v)| (k.clone(), v.clone())));
-        let mut cmd = tokio::process::Command::new(resolved);
-        cmd.args(args)
-            .env_clear()
-            .envs(&vars)
-            .stdin(if stdin.is_some() {
-                Stdio::piped()
-            } else {
-                Stdio::null()
-            })
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true);
-        if !hook.dir.is_empty() {
-            cmd.current_dir(self.base_dir.join(hook.dir));
-        }
-        let mut child = cmd
+        let mut env: BTreeMap<String, String> = self.hook_env.vars().into_iter().collect();
+        env.extend(self.env.iter().map(|(k, v)| (k.clone(), v.clone())));
+        let command = ToolCommand {
+            program: resolved,
+            args: args.to_vec(),
+            env,
+            dir: (!hook.dir.is_empty()).then(|| self.base_dir.join(hook.dir)),
+            stdin: stdin.map(String::into_bytes),
+        };
+        let mut child = command
             .spawn()
             .map_err(|err| failed(format!("starting cmd: {err}")))?;
-        let (pipe_in, stdout, stderr) =
-            (child.stdin.take(), child.stdout.take(), child.stderr.take());
-        let feed = async {
-            if let (Some(mut pipe), Some(input)) = (pipe_in, stdin) {
-                // A hook that exits without reading its input is not an error; dropping the
-                // pipe afterwards closes it.
-                let _ = pipe.write_all(input.as_bytes()).await;
-            }
-        };
+        let (stdout, stderr) = (child.stdout.take(), child.stderr.take());
+        let feed = command.feed(child.stdin.take());
         let read_stdout = async {
             match stdout {
                 Some(pipe) if capture => read_all(pipe).await,
@@ -292,11 +276,47 @@ fn command_line(command: &[String]) -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::path::PathBuf;
     use std::sync::Mutex;
 
     use skiff_config::model::{HostHook, PostRenderHostHook};
 
     use super::*;
+    use crate::testing::assert_contains;
+
+    /// What a runner needs, owned by the test; [`Fixture::runner`] borrows it.
+    struct Fixture {
+        hook_env: RenderHookEnv,
+        env: BTreeMap<String, String>,
+        base_dir: PathBuf,
+        out: Collect,
+    }
+
+    impl Fixture {
+        /// No `SKAFFOLD_*` values, the system `PATH`, the current directory as the config's.
+        fn new() -> Self {
+            Self {
+                hook_env: RenderHookEnv::default(),
+                env: BTreeMap::from([("PATH".to_string(), "/usr/bin:/bin".to_string())]),
+                base_dir: PathBuf::from("."),
+                out: Collect::default(),
+            }
+        }
+
+        fn runner(&self) -> RenderHookRunner<'_> {
+            RenderHookRunner {
+                hook_env: &self.hook_env,
+                env: &self.env,
+                base_dir: &self.base_dir,
+                out: &self.out,
+            }
+        }
+
+        /// Everything written to the output so far.
+        fn output(&self) -> String {
+            self.out.0.lock().unwrap().clone()
+        }
+    }
 
     #[derive(Default)]
     struct Collect(Mutex<String>);
@@ -307,21 +327,23 @@ mod tests {
         }
     }
 
-    fn env() -> BTreeMap<String, String> {
-        BTreeMap::from([("PATH".to_string(), "/usr/bin:/bin".to_string())])
-    }
-
     fn sh(script: &str) -> Vec<String> {
         vec!["sh".into(), "-c".into(), script.into()]
     }
 
-    fn before(script: &str) -> RenderHookItem {
+    /// A `before` hook running `command` on the OSes `os` (every OS when empty).
+    fn before_on(command: Vec<String>, os: &[&str]) -> RenderHookItem {
         RenderHookItem {
             host: Some(HostHook {
-                command: sh(script),
-                ..HostHook::default()
+                command,
+                os: os.iter().map(|os| os.to_string()).collect(),
+                dir: String::new(),
             }),
         }
+    }
+
+    fn before(script: &str) -> RenderHookItem {
+        before_on(sh(script), &[])
     }
 
     fn after(script: &str, with_change: bool) -> PostRenderHookItem {
@@ -358,29 +380,25 @@ mod tests {
 
     #[tokio::test]
     async fn before_hooks_see_the_variables_and_their_output_is_framed() {
-        let out = Collect::default();
         let dir = tempfile::tempdir().unwrap();
-        let hook_env = RenderHookEnv {
-            kube_context: "kind".into(),
-            namespaces: vec!["ns".into()],
-            ..RenderHookEnv::default()
+        let fixture = Fixture {
+            hook_env: RenderHookEnv {
+                kube_context: "kind".into(),
+                namespaces: vec!["ns".into()],
+                ..RenderHookEnv::default()
+            },
+            base_dir: dir.path().to_path_buf(),
+            ..Fixture::new()
         };
-        let env = env();
-        let runner = RenderHookRunner {
-            hook_env: &hook_env,
-            env: &env,
-            base_dir: dir.path(),
-            out: &out,
-        };
-        runner
+        fixture
+            .runner()
             .run_before(&[before(
                 "echo \"$SKAFFOLD_KUBE_CONTEXT $SKAFFOLD_NAMESPACES $(pwd)\"",
             )])
             .await
             .unwrap();
-        let text = out.0.lock().unwrap().clone();
         assert_eq!(
-            text,
+            fixture.output(),
             format!(
                 "Starting pre-render hooks...\nkind ns {}\nCompleted pre-render hooks...\n",
                 std::env::current_dir().unwrap().display()
@@ -390,15 +408,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_failing_hook_names_its_command_and_status() {
-        let out = Collect::default();
-        let env = env();
-        let hook_env = RenderHookEnv::default();
-        let runner = RenderHookRunner {
-            hook_env: &hook_env,
-            env: &env,
-            base_dir: Path::new("."),
-            out: &out,
-        };
+        let fixture = Fixture::new();
+        let runner = fixture.runner();
         let err = runner
             .run_before(&[before("echo oops >&2; exit 3")])
             .await
@@ -407,32 +418,16 @@ mod tests {
             err.message,
             "pre-render hook [sh -c \"echo oops >&2; exit 3\"] failed: exit status 3"
         );
-        assert!(out.0.lock().unwrap().contains("oops\n"));
-        let missing = RenderHookItem {
-            host: Some(HostHook {
-                command: vec!["no-such-hook-tool".into()],
-                ..HostHook::default()
-            }),
-        };
+        assert_contains(&fixture.output(), "oops\n");
+        let missing = before_on(vec!["no-such-hook-tool".into()], &[]);
         let err = runner.run_before(&[missing]).await.unwrap_err();
-        assert!(
-            err.message.contains("executable file not found"),
-            "{}",
-            err.message
-        );
+        assert_contains(&err.message, "executable file not found");
     }
 
     #[tokio::test]
     async fn after_hooks_read_the_manifests_and_with_change_replaces_them() {
-        let out = Collect::default();
-        let env = env();
-        let hook_env = RenderHookEnv::default();
-        let runner = RenderHookRunner {
-            hook_env: &hook_env,
-            env: &env,
-            base_dir: Path::new("."),
-            out: &out,
-        };
+        let fixture = Fixture::new();
+        let runner = fixture.runner();
         let input = ManifestList::parse("kind: A\n---\nkind: B\n", "m").unwrap();
         let result = runner
             .run_after(
@@ -447,7 +442,7 @@ mod tests {
             .unwrap();
         assert_eq!(result.to_yaml(), "kind: A\n---\nkind: C");
         assert_eq!(
-            out.0.lock().unwrap().as_str(),
+            fixture.output(),
             "Starting post-render hooks...\n2\nnote\nkind: A\n---\nkind: C\nCompleted post-render hooks\n"
         );
 
@@ -455,31 +450,13 @@ mod tests {
             .run_after(&[after("cat >/dev/null", true)], result)
             .await
             .unwrap_err();
-        assert!(
-            err.message.contains("stdout should be greater than 0"),
-            "{}",
-            err.message
-        );
+        assert_contains(&err.message, "stdout should be greater than 0");
     }
 
     #[tokio::test]
     async fn hooks_for_another_os_are_skipped() {
-        let out = Collect::default();
-        let env = env();
-        let hook_env = RenderHookEnv::default();
-        let runner = RenderHookRunner {
-            hook_env: &hook_env,
-            env: &env,
-            base_dir: Path::new("."),
-            out: &out,
-        };
-        let item = RenderHookItem {
-            host: Some(HostHook {
-                command: sh("exit 1"),
-                os: vec!["plan9".into()],
-                dir: String::new(),
-            }),
-        };
-        runner.run_before(&[item]).await.unwrap();
+        let fixture = Fixture::new();
+        let item = before_on(sh("exit 1"), &["plan9"]);
+        fixture.runner().run_before(&[item]).await.unwrap();
     }
 }

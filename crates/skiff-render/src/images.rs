@@ -31,7 +31,7 @@ use skiff_config::reference::{
 };
 use skiff_proto::enums::StatusCode;
 
-use crate::visit::{ANY_PATH, FieldVisitor, ManifestRules, TransformRules, walk};
+use crate::visit::{ANY_PATH, Field, FieldVisitor, TransformRules, walk};
 use crate::{BuiltArtifact, ManifestList, RenderError};
 
 /// The key whose values are image references.
@@ -145,14 +145,8 @@ impl<'a> ImageReplacer<'a> {
 }
 
 impl FieldVisitor for ImageReplacer<'_> {
-    fn visit(
-        &mut self,
-        rules: &ManifestRules<'_>,
-        path: &str,
-        key: &str,
-        value: &mut Value,
-    ) -> bool {
-        if !image_allowed(rules, path, key) {
+    fn visit(&mut self, field: &Field<'_, '_>, value: &mut Value) -> bool {
+        if !image_allowed(field) {
             return true;
         }
         let Value::String(image) = value else {
@@ -166,11 +160,12 @@ impl FieldVisitor for ImageReplacer<'_> {
     }
 }
 
-/// Whether the field `key` at `path` holds an image under `rules` (Skaffold's
+/// Whether `field` holds an image under its manifest's rules (Skaffold's
 /// `ResourceSelectorImages.allowByNavpath`): a denied path never does; an allowlisted type's
 /// `.*` covers every `image` key and other entries name exact paths; a Config Connector type
 /// without an allowlist entry has every `image` key.
-fn image_allowed(rules: &ManifestRules<'_>, path: &str, key: &str) -> bool {
+fn image_allowed(field: &Field<'_, '_>) -> bool {
+    let Field { rules, path, key } = *field;
     if let Some(deny) = rules.deny
         && deny.image.iter().any(|p| p == ANY_PATH || p == path)
     {
@@ -201,6 +196,9 @@ pub enum DigestSource {
 }
 
 impl DigestSource {
+    /// Every value, in the order of [`DigestSource::VALUES`].
+    pub const ALL: [Self; 4] = [Self::Remote, Self::Local, Self::Tag, Self::None];
+
     /// The flag's values, as spelled on the command line.
     pub const VALUES: [&'static str; 4] = ["remote", "local", "tag", "none"];
 
@@ -279,13 +277,10 @@ impl FromStr for DigestSource {
     type Err = UnknownDigestSource;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "remote" => Ok(Self::Remote),
-            "local" => Ok(Self::Local),
-            "tag" => Ok(Self::Tag),
-            "none" => Ok(Self::None),
-            other => Err(UnknownDigestSource(other.to_string())),
-        }
+        Self::ALL
+            .into_iter()
+            .find(|value| value.as_str() == s)
+            .ok_or_else(|| UnknownDigestSource(s.to_string()))
     }
 }
 
@@ -294,32 +289,39 @@ mod tests {
     use skiff_config::model::ResourceSelectorConfig;
 
     use super::*;
-    use crate::visit::testing::{assert_yaml, manifests};
+    use crate::testing::{assert_contains, assert_yaml, edited, manifests};
 
     const SHA: &str = "sha256:81daf011d63b68cfa514ddab7741a1adddd59d3264118dfb0fd9266328bb8883";
 
-    fn artifact(image_name: &str, tag: &str) -> BuiltArtifact {
-        BuiltArtifact {
-            image_name: image_name.to_string(),
-            tag: tag.to_string(),
-        }
+    /// The artifact `app`, built as `tag`.
+    fn app(tag: &str) -> [BuiltArtifact; 1] {
+        [BuiltArtifact::new("app", tag)]
     }
 
-    fn replaced(
+    /// A Pod whose one container runs `image` (YAML, quoted as needed).
+    fn pod(image: &str) -> String {
+        format!("apiVersion: v1\nkind: Pod\nspec:\n  containers: [{{image: {image}}}]\n")
+    }
+
+    /// Replaces the images of `text` under `rules`, asserts that the documents then read like
+    /// `expected`, and returns the report.
+    #[track_caller]
+    fn check_with(
+        rules: &TransformRules,
         text: &str,
         artifacts: &[BuiltArtifact],
-        rules: &TransformRules,
-    ) -> (ManifestList, ReplacedImages) {
+        expected: &str,
+    ) -> ReplacedImages {
         let mut list = manifests(text);
         let report = replace_images(&mut list, artifacts, rules).unwrap();
-        (list, report)
+        assert_yaml(&list, expected);
+        report
     }
 
-    fn example() -> Vec<BuiltArtifact> {
-        vec![artifact(
-            "gcr.io/k8s-skaffold/example",
-            "gcr.io/k8s-skaffold/example:TAG",
-        )]
+    /// [`check_with`] Skaffold's default rules.
+    #[track_caller]
+    fn check(text: &str, artifacts: &[BuiltArtifact], expected: &str) -> ReplacedImages {
+        check_with(&TransformRules::default(), text, artifacts, expected)
     }
 
     #[test]
@@ -341,27 +343,22 @@ spec:
       - {{name: invalid, image: not valid}}
 "#
         );
-        let (list, report) = replaced(&input, &example(), &TransformRules::default());
-        assert_yaml(
-            &list,
-            &format!(
-                r#"
-apiVersion: apps/v1
-kind: Deployment
-metadata: {{name: web}}
-spec:
-  template:
-    spec:
-      containers:
-      - {{name: plain, image: "gcr.io/k8s-skaffold/example:TAG"}}
-      - {{name: latest, image: "gcr.io/k8s-skaffold/example:TAG"}}
-      - {{name: tagged, image: "gcr.io/k8s-skaffold/example:TAG"}}
-      - {{name: digest, image: "gcr.io/k8s-skaffold/example@{SHA}"}}
-      - {{name: other, image: busybox}}
-      - {{name: invalid, image: not valid}}
-"#
-            ),
+        let artifacts = [BuiltArtifact::new(
+            "gcr.io/k8s-skaffold/example",
+            "gcr.io/k8s-skaffold/example:TAG",
+        )];
+        let expected = edited(
+            &input,
+            &[
+                (
+                    "image: gcr.io/k8s-skaffold/example}",
+                    "image: \"gcr.io/k8s-skaffold/example:TAG\"}",
+                ),
+                ("example:latest", "example:TAG"),
+                ("example:v1", "example:TAG"),
+            ],
         );
+        let report = check(&input, &artifacts, &expected);
         assert_eq!(report.used, ["gcr.io/k8s-skaffold/example"]);
     }
 
@@ -384,63 +381,36 @@ spec:
   containers: [{name: main, image: app}]
   ephemeralContainers: [{name: debug, image: "app:dbg"}]
 "#;
-        let (list, _) = replaced(
+        let expected = edited(
             input,
-            &[artifact("app", "registry.local/app:abc")],
-            &TransformRules::default(),
+            &[
+                ("image: app}", "image: \"registry.local/app:abc\"}"),
+                ("\"app:dbg\"", "\"registry.local/app:abc\""),
+            ],
         );
-        assert_yaml(
-            &list,
-            r#"
-apiVersion: batch/v1
-kind: CronJob
-spec:
-  jobTemplate:
-    spec:
-      template:
-        spec:
-          initContainers: [{name: init, image: "registry.local/app:abc"}]
-          containers: [{name: main, image: "registry.local/app:abc"}]
----
-apiVersion: v1
-kind: Pod
-spec:
-  containers: [{name: main, image: "registry.local/app:abc"}]
-  ephemeralContainers: [{name: debug, image: "registry.local/app:abc"}]
-"#,
-        );
+        check(input, &app("registry.local/app:abc"), &expected);
     }
 
     #[test]
     fn default_repo_is_carried_by_the_artifact_reference() {
-        let artifacts = [artifact("app", &format!("myregistry.io/team/app:v1@{SHA}"))];
-        let (list, _) = replaced(
-            "apiVersion: v1\nkind: Pod\nspec:\n  containers: [{image: app}]\n",
-            &artifacts,
-            &TransformRules::default(),
-        );
-        assert_yaml(
-            &list,
-            &format!(
-                "apiVersion: v1\nkind: Pod\nspec:\n  containers: [{{image: \"myregistry.io/team/app:v1@{SHA}\"}}]\n"
-            ),
+        let reference = format!("myregistry.io/team/app:v1@{SHA}");
+        check(
+            &pod("app"),
+            &app(&reference),
+            &pod(&format!("{reference:?}")),
         );
     }
 
     #[test]
     fn ko_prefix_and_case_are_ignored_when_matching() {
-        let artifacts = [artifact(
+        let artifacts = [BuiltArtifact::new(
             "github.com/GoogleContainerTools/skaffold/cmd/skaffold",
             "gcr.io/k8s-skaffold/skaffold:TAG",
         )];
-        let (list, report) = replaced(
-            "apiVersion: v1\nkind: Pod\nspec:\n  containers: [{image: 'ko://github.com/GoogleContainerTools/skaffold/cmd/skaffold'}]\n",
+        let report = check(
+            &pod("'ko://github.com/GoogleContainerTools/skaffold/cmd/skaffold'"),
             &artifacts,
-            &TransformRules::default(),
-        );
-        assert_yaml(
-            &list,
-            "apiVersion: v1\nkind: Pod\nspec:\n  containers: [{image: 'gcr.io/k8s-skaffold/skaffold:TAG'}]\n",
+            &pod("'gcr.io/k8s-skaffold/skaffold:TAG'"),
         );
         assert_eq!(
             report.used,
@@ -466,12 +436,7 @@ apiVersion: example.com/v1
 kind: Widget
 spec: {image: app}
 "#;
-        let (list, report) = replaced(
-            input,
-            &[artifact("app", "app:TAG")],
-            &TransformRules::default(),
-        );
-        assert_yaml(&list, input);
+        let report = check(input, &app("app:TAG"), input);
         assert_eq!(
             report,
             ReplacedImages {
@@ -492,23 +457,14 @@ spec:
     container: {image: app, args: [image]}
     script: {image: "app:old", source: echo}
 "#;
-        let (list, _) = replaced(
+        let expected = edited(
             input,
-            &[artifact("app", "app:new")],
-            &TransformRules::default(),
+            &[
+                ("{image: app,", "{image: \"app:new\","),
+                ("\"app:old\"", "\"app:new\""),
+            ],
         );
-        assert_yaml(
-            &list,
-            r#"
-apiVersion: argoproj.io/v1alpha1
-kind: Workflow
-spec:
-  templates:
-  - name: step
-    container: {image: "app:new", args: [image]}
-    script: {image: "app:new", source: echo}
-"#,
-        );
+        check(input, &app("app:new"), &expected);
     }
 
     #[test]
@@ -526,27 +482,20 @@ spec:
   kafkaExporter: {image: app}
   cruiseControl: {image: app}
 "#;
-        let (list, _) = replaced(
+        let expected = edited(
             input,
-            &[artifact("app", "app:T")],
-            &TransformRules::default(),
+            &[
+                (
+                    "{application: app, init: app}",
+                    "{application: \"app:T\", init: \"app:T\"}",
+                ),
+                (
+                    "kafkaExporter: {image: app}",
+                    "kafkaExporter: {image: \"app:T\"}",
+                ),
+            ],
         );
-        assert_yaml(
-            &list,
-            r#"
-apiVersion: platform.confluent.io/v1beta1
-kind: Kafka
-spec:
-  image: {application: "app:T", init: "app:T"}
-  other: {image: app}
----
-apiVersion: kafka.strimzi.io/v1beta2
-kind: Kafka
-spec:
-  kafkaExporter: {image: "app:T"}
-  cruiseControl: {image: app}
-"#,
-        );
+        check(input, &app("app:T"), &expected);
     }
 
     #[test]
@@ -559,23 +508,16 @@ metadata:
 spec:
   template: {spec: {restartPolicy: app}}
 "#;
-        let (list, _) = replaced(
-            input,
-            &[artifact("app", "app:T")],
-            &TransformRules::default(),
-        );
-        assert_yaml(&list, &input.replace("{image: app,", "{image: \"app:T\","));
+        let expected = edited(input, &[("{image: app,", "{image: \"app:T\",")]);
+        check(input, &app("app:T"), &expected);
 
         let selector: ResourceSelectorConfig = serde_yaml_ng::from_str(
             "allow:\n- groupKind: StorageBucket.storage.cnrm.cloud.google.com\n  image: [.spec.template.spec.restartPolicy]\n",
         )
         .unwrap();
         let rules = TransformRules::default().with_selector(&selector);
-        let (list, _) = replaced(input, &[artifact("app", "app:T")], &rules);
-        assert_yaml(
-            &list,
-            &input.replace("restartPolicy: app", "restartPolicy: \"app:T\""),
-        );
+        let expected = edited(input, &[("restartPolicy: app", "restartPolicy: \"app:T\"")]);
+        check_with(&rules, input, &app("app:T"), &expected);
     }
 
     #[test]
@@ -592,9 +534,7 @@ deny:
         .unwrap();
         let rules = TransformRules::default().with_selector(&selector);
         // A deny entry takes the kind off the allowlist: the Pod is not transformed at all.
-        let pod = "apiVersion: v1\nkind: Pod\nspec:\n  containers: [{image: app}]\n";
-        let (list, _) = replaced(pod, &[artifact("app", "app:T")], &rules);
-        assert_yaml(&list, pod);
+        check_with(&rules, &pod("app"), &app("app:T"), &pod("app"));
         // Config Connector kinds stay transformable; only the denied path is kept.
         let bucket = r#"
 apiVersion: storage.cnrm.cloud.google.com/v1beta1
@@ -602,11 +542,11 @@ kind: StorageBucket
 metadata: {labels: {image: app}}
 spec: {image: app}
 "#;
-        let (list, _) = replaced(bucket, &[artifact("app", "app:T")], &rules);
-        assert_yaml(
-            &list,
-            &bucket.replace("spec: {image: app}", "spec: {image: \"app:T\"}"),
+        let expected = edited(
+            bucket,
+            &[("spec: {image: app}", "spec: {image: \"app:T\"}")],
         );
+        check_with(&rules, bucket, &app("app:T"), &expected);
     }
 
     #[test]
@@ -622,65 +562,43 @@ spec:
   - image: "other:gcr.io/x/app"
 "#;
         let artifacts = [
-            artifact("gcr.io/x/app", "gcr.io/x/app:T"),
-            artifact("short", "short:T"),
+            BuiltArtifact::new("gcr.io/x/app", "gcr.io/x/app:T"),
+            BuiltArtifact::new("short", "short:T"),
         ];
-        let (list, _) = replaced(input, &artifacts, &TransformRules::default());
-        assert_yaml(
-            &list,
-            r#"
-apiVersion: v1
-kind: Pod
-spec:
-  containers:
-  - image: "gcr.io/x/app:T"
-  - image: "gcr.io/x/app:T"
-  - image: "short:T"
-  - image: "other:gcr.io/x/app"
-"#,
+        let expected = edited(
+            input,
+            &[
+                ("\"gcr.io/x/app:gcr.io/x/app\"", "\"gcr.io/x/app:T\""),
+                (
+                    "\"gcr.io/x/app/gcr.io/x/app:gcr.io/x/app\"",
+                    "\"gcr.io/x/app:T\"",
+                ),
+                ("\"short/short:short\"", "\"short:T\""),
+            ],
         );
+        check(input, &artifacts, &expected);
     }
 
     #[test]
     fn non_string_images_are_descended_into_and_documents_must_be_mappings() {
         let input = "apiVersion: v1\nkind: Pod\nspec:\n  image: [app]\n  x: {image: {nested: {image: app}}}\n";
-        let (list, _) = replaced(
+        let expected = edited(
             input,
-            &[artifact("app", "app:T")],
-            &TransformRules::default(),
+            &[("{nested: {image: app}}", "{nested: {image: \"app:T\"}}")],
         );
-        assert_yaml(
-            &list,
-            &input.replace("{nested: {image: app}}", "{nested: {image: \"app:T\"}}"),
-        );
+        check(input, &app("app:T"), &expected);
 
         let mut list = manifests("just a string");
         let err = replace_images(&mut list, &[], &TransformRules::default()).unwrap_err();
         assert_eq!(err.code, StatusCode::RenderReplaceImageErr);
-        assert!(
-            err.message.contains("document 1 is a string"),
-            "{}",
-            err.message
-        );
+        assert_contains(&err.message, "document 1 is a string");
     }
 
     #[test]
     fn unused_artifacts_are_reported_once_in_order() {
-        let artifacts = [
-            artifact("b", "b:1"),
-            artifact("a", "a:1"),
-            artifact("b", "b:2"),
-            artifact("c", "c:1"),
-        ];
-        let (list, report) = replaced(
-            "apiVersion: v1\nkind: Pod\nspec:\n  containers: [{image: b}]\n",
-            &artifacts,
-            &TransformRules::default(),
-        );
-        assert_yaml(
-            &list,
-            "apiVersion: v1\nkind: Pod\nspec:\n  containers: [{image: 'b:2'}]\n",
-        );
+        let artifacts = [("b", "b:1"), ("a", "a:1"), ("b", "b:2"), ("c", "c:1")]
+            .map(|(name, tag)| BuiltArtifact::new(name, tag));
+        let report = check(&pod("b"), &artifacts, &pod("'b:2'"));
         assert_eq!(
             report,
             ReplacedImages {
@@ -692,6 +610,10 @@ spec:
 
     #[test]
     fn digest_source_flag_and_defaults() {
+        assert_eq!(
+            DigestSource::ALL.map(DigestSource::as_str),
+            DigestSource::VALUES
+        );
         for value in DigestSource::VALUES {
             assert_eq!(value.parse::<DigestSource>().unwrap().as_str(), value);
         }
@@ -711,16 +633,11 @@ spec:
     #[test]
     fn digest_source_behaviour() {
         use DigestSource::*;
+        let all = DigestSource::ALL;
+        assert_eq!(all.map(|d| d.builds(true)), [false, true, false, false]);
+        assert_eq!(all.map(|d| d.builds(false)), [true, true, true, false]);
         assert_eq!(
-            [Remote, Local, Tag, None].map(|d| d.builds(true)),
-            [false, true, false, false]
-        );
-        assert_eq!(
-            [Remote, Local, Tag, None].map(|d| d.builds(false)),
-            [true, true, true, false]
-        );
-        assert_eq!(
-            [Remote, Local, Tag, None].map(DigestSource::replaces_images),
+            all.map(DigestSource::replaces_images),
             [true, true, true, false]
         );
         assert!(Remote.resolves_remote_digest(true) && !Remote.resolves_remote_digest(false));

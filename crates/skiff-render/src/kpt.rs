@@ -104,20 +104,10 @@ fn is_deployable(doc: &Value) -> bool {
 /// containers; skiff does not, so any entry is an error naming it. A name outside Skaffold's
 /// allow-list gets Skaffold's own error and suggestion first.
 pub fn check_kpt_functions(config: &RenderConfig) -> Result<(), RenderError> {
-    let transformers: Vec<&str> = config
-        .transform
-        .iter()
-        .flatten()
-        .map(|t| t.name.as_str())
-        .collect();
-    check_functions(&TRANSFORM, &transformers)?;
-    let validators: Vec<&str> = config
-        .validate
-        .iter()
-        .flatten()
-        .map(|v| v.name.as_str())
-        .collect();
-    check_functions(&VALIDATE, &validators)
+    let transformers = config.transform.iter().flatten().map(|t| t.name.as_str());
+    check_functions(&TRANSFORM, transformers)?;
+    let validators = config.validate.iter().flatten().map(|v| v.name.as_str());
+    check_functions(&VALIDATE, validators)
 }
 
 /// One list of kpt functions in the config, and Skaffold's rules for it.
@@ -129,7 +119,11 @@ struct KptFunctions {
     suggestion: (SuggestionCode, &'static str),
 }
 
-fn check_functions(functions: &KptFunctions, names: &[&str]) -> Result<(), RenderError> {
+fn check_functions<'a>(
+    functions: &KptFunctions,
+    names: impl IntoIterator<Item = &'a str>,
+) -> Result<(), RenderError> {
+    let names: Vec<&str> = names.into_iter().collect();
     let KptFunctions { field, kind, .. } = functions;
     if let Some((i, name)) = names
         .iter()
@@ -161,6 +155,7 @@ mod tests {
     use skiff_config::model::{Transformer, Validator};
 
     use super::*;
+    use crate::testing::{assert_contains, assert_starts_with};
 
     #[test]
     fn kptfiles_and_local_config_are_not_deployed() {
@@ -184,34 +179,52 @@ mod tests {
         };
         assert!(check_kpt_functions(&config).is_ok());
 
-        let config = RenderConfig {
+        let transform = |name: &str| RenderConfig {
             transform: Some(vec![Transformer {
-                name: "set-labels".into(),
+                name: name.into(),
                 config_map: vec![],
             }]),
             ..RenderConfig::default()
         };
-        let err = check_kpt_functions(&config).unwrap_err();
-        assert!(
-            err.message.starts_with("manifests.transform[0]:"),
-            "{}",
-            err.message
-        );
-        assert!(err.message.contains("\"set-labels\""), "{}", err.message);
-
-        let config = RenderConfig {
+        let validate = |name: &str| RenderConfig {
             validate: Some(vec![Validator {
-                name: "nope".into(),
+                name: name.into(),
                 config_map: vec![],
             }]),
             ..RenderConfig::default()
         };
-        let err = check_kpt_functions(&config).unwrap_err();
-        assert_eq!(err.code, StatusCode::ConfigUnknownValidator);
-        assert_eq!(
-            err.suggestion.map(|s| s.0),
-            Some(SuggestionCode::ConfigAllowlistValidators)
-        );
+        let cases = [
+            (
+                transform("set-labels"),
+                StatusCode::ConfigUnknownTransformer,
+                "manifests.transform[0]: the transformer \"set-labels\" is a kpt function that runs in a container",
+                None,
+            ),
+            (
+                transform("nope"),
+                StatusCode::ConfigUnknownTransformer,
+                "manifests.transform[0]: unsupported transformer \"nope\"",
+                Some(SuggestionCode::ConfigAllowlistTransformers),
+            ),
+            (
+                validate("kubeval"),
+                StatusCode::ConfigUnknownValidator,
+                "manifests.validate[0]: the validator \"kubeval\" is a kpt function that runs in a container",
+                None,
+            ),
+            (
+                validate("nope"),
+                StatusCode::ConfigUnknownValidator,
+                "manifests.validate[0]: unsupported validator \"nope\"",
+                Some(SuggestionCode::ConfigAllowlistValidators),
+            ),
+        ];
+        for (config, code, start, suggestion) in cases {
+            let err = check_kpt_functions(&config).unwrap_err();
+            assert_eq!(err.code, code, "{}", err.message);
+            assert_starts_with(&err.message, start);
+            assert_eq!(err.suggestion.map(|s| s.0), suggestion, "{}", err.message);
+        }
     }
 
     #[tokio::test]
@@ -220,11 +233,7 @@ mod tests {
         let err = render_kpt(&["pkg".into()], Path::new("."), &env)
             .await
             .unwrap_err();
-        assert!(err.message.starts_with("kpt not found"), "{}", err.message);
-        assert!(
-            err.message.contains("https://kpt.dev/installation/"),
-            "{}",
-            err.message
-        );
+        assert_starts_with(&err.message, "kpt not found");
+        assert_contains(&err.message, "https://kpt.dev/installation/");
     }
 }

@@ -23,7 +23,7 @@ use std::collections::BTreeMap;
 use serde_yaml_ng::{Mapping, Value};
 use skiff_proto::enums::StatusCode;
 
-use crate::visit::{ANY_PATH, FieldVisitor, ManifestRules, TransformRules, walk};
+use crate::visit::{ANY_PATH, Field, FieldVisitor, TransformRules, walk};
 use crate::{ManifestList, RenderError};
 
 /// The label carrying the run id; status checks, logs and cleanup select resources by it.
@@ -108,23 +108,17 @@ impl LabelSetter<'_> {
 }
 
 impl FieldVisitor for LabelSetter<'_> {
-    fn visit(
-        &mut self,
-        rules: &ManifestRules<'_>,
-        path: &str,
-        key: &str,
-        value: &mut Value,
-    ) -> bool {
-        let Some(field) = labels_field(rules, path, key) else {
+    fn visit(&mut self, field: &Field<'_, '_>, value: &mut Value) -> bool {
+        let Some(labels) = labels_field(field) else {
             return true;
         };
         let Value::Mapping(owner) = value else {
             return true;
         };
-        match owner.get_mut(field) {
+        match owner.get_mut(labels) {
             Some(Value::Mapping(existing)) => self.merge(existing),
             Some(Value::Null) | None => {
-                owner.insert(Value::from(field), self.fresh());
+                owner.insert(Value::from(labels), self.fresh());
             }
             Some(_) => return true,
         }
@@ -132,11 +126,12 @@ impl FieldVisitor for LabelSetter<'_> {
     }
 }
 
-/// If the entry `key` at `path` is a mapping that holds labels under `rules`, the name of its
-/// labels field (Skaffold's `ResourceSelectorLabels.allowByNavpath`). A label path `.a.b.labels`
-/// names the field `labels` of the mapping at `.a.b`; rules are tried in order and a `.*` rule
-/// decides on the spot (only `metadata` entries qualify).
-fn labels_field<'r>(rules: &ManifestRules<'r>, path: &str, key: &str) -> Option<&'r str> {
+/// If `field` is a mapping that holds labels under its manifest's rules, the name of its labels
+/// field (Skaffold's `ResourceSelectorLabels.allowByNavpath`). A label path `.a.b.labels` names
+/// the field `labels` of the mapping at `.a.b`; rules are tried in order and a `.*` rule decides
+/// on the spot (only `metadata` entries qualify).
+fn labels_field<'r>(field: &Field<'_, 'r>) -> Option<&'r str> {
+    let Field { rules, path, key } = *field;
     let metadata = || (key == METADATA_KEY).then_some(LABELS_KEY);
     if rules.config_connector {
         return metadata();
@@ -172,7 +167,7 @@ mod tests {
     use skiff_config::model::ResourceSelectorConfig;
 
     use super::*;
-    use crate::visit::testing::{assert_yaml, manifests};
+    use crate::testing::{assert_contains, assert_yaml, edited, manifests};
 
     fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
         pairs
@@ -181,14 +176,29 @@ mod tests {
             .collect()
     }
 
-    fn labelled(
+    /// Sets `with` on the resources of `text` under `rules` and asserts that the documents then
+    /// read like `expected`.
+    #[track_caller]
+    fn check_with(
+        rules: &TransformRules,
         text: &str,
         with: &BTreeMap<String, String>,
-        rules: &TransformRules,
-    ) -> ManifestList {
+        expected: &str,
+    ) {
         let mut list = manifests(text);
         set_labels(&mut list, with, rules).unwrap();
-        list
+        assert_yaml(&list, expected);
+    }
+
+    /// [`check_with`] Skaffold's default rules and the one label `k: v`.
+    #[track_caller]
+    fn check(text: &str, expected: &str) {
+        check_with(
+            &TransformRules::default(),
+            text,
+            &labels(&[("k", "v")]),
+            expected,
+        );
     }
 
     #[test]
@@ -216,7 +226,7 @@ mod tests {
         );
         let err = run_labels(None, &["=v".into()]).unwrap_err();
         assert_eq!(err.code, StatusCode::RenderSetLabelErr);
-        assert!(err.message.contains("\"=v\""), "{}", err.message);
+        assert_contains(&err.message, "\"=v\"");
     }
 
     #[test]
@@ -233,30 +243,25 @@ spec:
     metadata: {labels: {app: web}}
     spec: {containers: [{name: web, image: web}]}
 "#;
-        let list = labelled(
+        let expected = edited(
             input,
-            &labels(&[
-                ("skaffold.dev/run-id", "new"),
-                ("team", "core"),
-                ("x", "true"),
-            ]),
-            &TransformRules::default(),
+            &[
+                (
+                    "{app: web, skaffold.dev/run-id: old, team: mine}",
+                    "{app: web, skaffold.dev/run-id: new, team: mine, x: \"true\"}",
+                ),
+                (
+                    "{labels: {app: web}}",
+                    "{labels: {app: web, skaffold.dev/run-id: new, team: core, x: \"true\"}}",
+                ),
+            ],
         );
-        assert_yaml(
-            &list,
-            r#"
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-  labels: {app: web, skaffold.dev/run-id: new, team: mine, x: "true"}
-spec:
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web, skaffold.dev/run-id: new, team: core, x: "true"}}
-    spec: {containers: [{name: web, image: web}]}
-"#,
-        );
+        let with = labels(&[
+            ("skaffold.dev/run-id", "new"),
+            ("team", "core"),
+            ("x", "true"),
+        ]);
+        check_with(&TransformRules::default(), input, &with, &expected);
     }
 
     #[test]
@@ -278,27 +283,14 @@ apiVersion: v1
 kind: Pod
 metadata: 3
 "#;
-        let list = labelled(input, &labels(&[("k", "v")]), &TransformRules::default());
-        assert_yaml(
-            &list,
-            r#"
-apiVersion: v1
-kind: Pod
-metadata: {name: a, labels: {k: v}}
----
-apiVersion: v1
-kind: Service
-metadata: {name: b, labels: {k: v}}
----
-apiVersion: v1
-kind: Pod
-metadata: {name: c, labels: 3}
----
-apiVersion: v1
-kind: Pod
-metadata: 3
-"#,
+        let expected = edited(
+            input,
+            &[
+                ("{name: a}", "{name: a, labels: {k: v}}"),
+                ("labels: null", "labels: {k: v}"),
+            ],
         );
+        check(input, &expected);
     }
 
     #[test]
@@ -324,31 +316,23 @@ spec:
   template: {metadata: {}}
   volumeClaimTemplates: [{metadata: {name: data}}]
 "#;
-        let list = labelled(input, &labels(&[("k", "v")]), &TransformRules::default());
-        assert_yaml(
-            &list,
-            r#"
-apiVersion: batch/v1
-kind: CronJob
-metadata: {name: c, labels: {k: v}}
-spec:
-  jobTemplate:
-    metadata: {labels: {k: v}}
-    spec: {template: {metadata: {labels: {k: v}}}}
----
-apiVersion: batch/v1
-kind: Job
-metadata: {name: j, labels: {k: v}}
-spec: {template: {metadata: {}}}
----
-apiVersion: apps/v1
-kind: StatefulSet
-metadata: {name: s, labels: {k: v}}
-spec:
-  template: {metadata: {labels: {k: v}}}
-  volumeClaimTemplates: [{metadata: {name: data}}]
-"#,
+        let expected = edited(
+            input,
+            &[
+                ("{name: c}", "{name: c, labels: {k: v}}"),
+                (
+                    "    metadata: {}\n    spec: {template: {metadata: {}}}",
+                    "    metadata: {labels: {k: v}}\n    spec: {template: {metadata: {labels: {k: v}}}}",
+                ),
+                ("{name: j}", "{name: j, labels: {k: v}}"),
+                ("{name: s}", "{name: s, labels: {k: v}}"),
+                (
+                    "  template: {metadata: {}}",
+                    "  template: {metadata: {labels: {k: v}}}",
+                ),
+            ],
         );
+        check(input, &expected);
     }
 
     #[test]
@@ -368,24 +352,24 @@ metadata: {name: widgets.example.com}
 spec:
   versions: [{schema: {openAPIV3Schema: {properties: {metadata: {type: object}}}}}]
 "#;
-        let with = labels(&[("k", "v")]);
-        assert_yaml(&labelled(input, &with, &TransformRules::default()), input);
+        check(input, input);
 
         let selector: ResourceSelectorConfig = serde_yaml_ng::from_str(
             "allow:\n- groupKind: CustomResourceDefinition.apiextensions.k8s.io\n  labels: [.metadata.labels]\n",
         )
         .unwrap();
-        let list = labelled(
+        let expected = edited(
             input,
-            &with,
-            &TransformRules::default().with_selector(&selector),
-        );
-        assert_yaml(
-            &list,
-            &input.replace(
+            &[(
                 "{name: widgets.example.com}",
                 "{name: widgets.example.com, labels: {k: v}}",
-            ),
+            )],
+        );
+        check_with(
+            &TransformRules::default().with_selector(&selector),
+            input,
+            &labels(&[("k", "v")]),
+            &expected,
         );
     }
 
@@ -397,13 +381,14 @@ kind: SQLInstance
 metadata: {name: db}
 spec: {settings: {metadata: {}}}
 "#;
-        let list = labelled(input, &labels(&[("k", "v")]), &TransformRules::default());
-        assert_yaml(
-            &list,
-            &input
-                .replace("{name: db}", "{name: db, labels: {k: v}}")
-                .replace("{metadata: {}}", "{metadata: {labels: {k: v}}}"),
+        let expected = edited(
+            input,
+            &[
+                ("{name: db}", "{name: db, labels: {k: v}}"),
+                ("{metadata: {}}", "{metadata: {labels: {k: v}}}"),
+            ],
         );
+        check(input, &expected);
     }
 
     #[test]

@@ -17,6 +17,8 @@ pub mod manifest;
 pub mod namespace;
 pub mod raw_yaml;
 pub mod render;
+#[cfg(test)]
+mod testing;
 pub mod tools;
 mod visit;
 

@@ -103,6 +103,7 @@ fn syntax_error(err: &serde_yaml_ng::Error, origin: &str) -> RenderError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::assert_starts_with;
 
     #[test]
     fn parse_keeps_documents_in_order_and_drops_empty_ones() {
@@ -120,12 +121,7 @@ mod tests {
         let text = "kind: A\n---\nkind: B\nmetadata:\n  name: x\n   bad: y\n";
         let err = ManifestList::parse(text, "k8s/app.yaml").unwrap_err();
         assert_eq!(err.code, StatusCode::RenderReplaceImageErr);
-        assert!(
-            err.message
-                .starts_with("reading Kubernetes YAML: k8s/app.yaml:6:"),
-            "{}",
-            err.message
-        );
+        assert_starts_with(&err.message, "reading Kubernetes YAML: k8s/app.yaml:6:");
         assert!(!err.message.contains(" at line "), "{}", err.message);
     }
 

@@ -225,16 +225,27 @@ mod tests {
     use skiff_config::model::ResourceSelectorConfig;
 
     use super::*;
-    use crate::visit::testing::{assert_yaml, manifests};
+    use crate::testing::{assert_starts_with, assert_yaml, edited, manifests};
 
-    fn namespaced(
+    /// Sets `namespace` in `text` under `rules`, asserts that the documents then read like
+    /// `expected`, and returns the conflicts.
+    #[track_caller]
+    fn check_with(
+        rules: &TransformRules,
         text: &str,
         namespace: &str,
-        rules: &TransformRules,
-    ) -> (ManifestList, Vec<NamespaceConflict>) {
+        expected: &str,
+    ) -> Vec<NamespaceConflict> {
         let mut list = manifests(text);
         let conflicts = set_namespace(&mut list, namespace, rules).unwrap();
-        (list, conflicts)
+        assert_yaml(&list, expected);
+        conflicts
+    }
+
+    /// [`check_with`] Skaffold's default rules.
+    #[track_caller]
+    fn check(text: &str, namespace: &str, expected: &str) -> Vec<NamespaceConflict> {
+        check_with(&TransformRules::default(), text, namespace, expected)
     }
 
     #[test]
@@ -260,40 +271,25 @@ apiVersion: v1
 kind: ConfigMap
 metadata: {name: d}
 "#;
-        let (list, conflicts) = namespaced(input, "team", &TransformRules::default());
-        assert_yaml(
-            &list,
-            r#"
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: a, namespace: team}
-spec: {}
----
-apiVersion: v1
-kind: Service
-metadata: {name: b, namespace: team}
----
-apiVersion: v1
-kind: Pod
-metadata: {name: c, namespace: team}
----
-apiVersion: v1
-kind: Pod
-metadata: {namespace: team}
----
-apiVersion: v1
-kind: ConfigMap
-metadata: {name: d}
-"#,
+        let expected = edited(
+            input,
+            &[
+                ("{name: a}", "{name: a, namespace: team}"),
+                ("namespace: \"\"", "namespace: team"),
+                ("namespace: null", "namespace: team"),
+                (
+                    "kind: Pod\n---",
+                    "kind: Pod\nmetadata: {namespace: team}\n---",
+                ),
+            ],
         );
-        assert!(conflicts.is_empty());
+        assert!(check(input, "team", &expected).is_empty());
     }
 
     #[test]
     fn existing_namespaces_are_kept_and_reported() {
         let input = "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: other}\n";
-        let (list, conflicts) = namespaced(input, "team", &TransformRules::default());
-        assert_yaml(&list, input);
+        let conflicts = check(input, "team", input);
         assert_eq!(
             conflicts,
             [NamespaceConflict {
@@ -308,17 +304,14 @@ metadata: {name: d}
             "a manifest already has namespace set \"other\" which conflicts with namespace on the CLI \"team\""
         );
 
-        let (list, conflicts) = namespaced(input, "", &TransformRules::default());
-        assert_yaml(&list, input);
-        assert!(conflicts.is_empty(), "default never conflicts");
+        assert!(
+            check(input, "", input).is_empty(),
+            "default never conflicts"
+        );
 
-        let (list, _) = namespaced(
+        check(
             "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n",
             "",
-            &TransformRules::default(),
-        );
-        assert_yaml(
-            &list,
             "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: default}\n",
         );
     }
@@ -338,28 +331,21 @@ apiVersion: argoproj.io/v1alpha1
 kind: ClusterWorkflowTemplate
 metadata: {name: t}
 "#;
-        let (list, _) = namespaced(
-            input,
-            "team",
-            &TransformRules::default().with_selector(&selector),
-        );
-        assert_yaml(&list, input);
+        let rules = TransformRules::default().with_selector(&selector);
+        check_with(&rules, input, "team", input);
     }
 
     #[test]
     fn bad_metadata_fails_without_changes() {
-        let mut list =
-            manifests("apiVersion: v1\nkind: Pod\n---\napiVersion: v1\nkind: Pod\nmetadata: [x]\n");
+        let input = "apiVersion: v1\nkind: Pod\n---\napiVersion: v1\nkind: Pod\nmetadata: [x]\n";
+        let mut list = manifests(input);
         let err = set_namespace(&mut list, "team", &TransformRules::default()).unwrap_err();
         assert_eq!(err.code, StatusCode::RenderSetNamespaceErr);
         assert_eq!(
             err.message,
             "setting namespace in manifests: document 2: metadata is - x, not a mapping"
         );
-        assert_yaml(
-            &list,
-            "apiVersion: v1\nkind: Pod\n---\napiVersion: v1\nkind: Pod\nmetadata: [x]\n",
-        );
+        assert_yaml(&list, input);
     }
 
     #[test]
@@ -389,11 +375,9 @@ metadata: {name: t}
         );
         let err = configured_namespace(None, ["{{ .X"]).unwrap_err();
         assert_eq!(err.code, StatusCode::RenderSetNamespaceErr);
-        assert!(
-            err.message
-                .starts_with("expanding deploy.kubectl.defaultNamespace \"{{ .X\""),
-            "{}",
-            err.message
+        assert_starts_with(
+            &err.message,
+            "expanding deploy.kubectl.defaultNamespace \"{{ .X\"",
         );
     }
 }

@@ -208,6 +208,7 @@ fn remote_manifest_args(remote: &RemoteManifest) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::assert_contains;
 
     fn write(dir: &Path, name: &str, text: &str) {
         let path = dir.join(name);
@@ -282,13 +283,9 @@ mod tests {
         write(dir.path(), "k8s/a.yaml", "kind: X\n");
         let env = BTreeMap::new();
         let err = manifest_files(&["k8s".into()], dir.path(), &env).unwrap_err();
-        assert!(err.message.contains("\"k8s/*.yaml\""), "{}", err.message);
+        assert_contains(&err.message, "\"k8s/*.yaml\"");
         let err = manifest_files(&["https://x/y.yaml".into()], dir.path(), &env).unwrap_err();
-        assert!(
-            err.message.contains("\"https://x/y.yaml\""),
-            "{}",
-            err.message
-        );
+        assert_contains(&err.message, "\"https://x/y.yaml\"");
         assert_eq!(err.code, StatusCode::DeployReadManifestErr);
     }
 
@@ -318,11 +315,7 @@ mod tests {
             .await
             .unwrap_err();
         assert_eq!(err.code, StatusCode::DeployKubectlOfflineModeErr);
-        assert!(
-            err.message.contains("prod:deployment/web"),
-            "{}",
-            err.message
-        );
+        assert_contains(&err.message, "prod:deployment/web");
         assert_eq!(
             err.suggestion.map(|s| s.0),
             Some(SuggestionCode::SetRenderFlagOfflineFalse)

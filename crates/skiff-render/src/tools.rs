@@ -12,6 +12,7 @@ use std::process::Stdio;
 
 use skiff_proto::enums::{StatusCode, SuggestionCode};
 use tokio::io::AsyncWriteExt;
+use tokio::process::{Child, ChildStdin};
 
 use crate::RenderError;
 
@@ -170,6 +171,27 @@ impl ToolCommand {
 
     /// Runs the command to its end, capturing both output streams.
     pub async fn output(&self) -> Result<ToolOutput, std::io::Error> {
+        let mut child = self.spawn().map_err(|err| {
+            std::io::Error::new(
+                err.kind(),
+                format!("starting {}: {err}", self.program.display()),
+            )
+        })?;
+        let feed = self.feed(child.stdin.take());
+        let (_, out) = tokio::join!(feed, child.wait_with_output());
+        let out = out?;
+        Ok(ToolOutput {
+            success: out.status.success(),
+            status: describe_status(&out.status),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        })
+    }
+
+    /// Starts the command with exactly its environment, in its directory, with both output
+    /// streams piped and standard input piped when it has input (closed otherwise); the child is
+    /// killed when dropped. Hand its `stdin` to [`ToolCommand::feed`].
+    pub(crate) fn spawn(&self) -> std::io::Result<Child> {
         let mut cmd = tokio::process::Command::new(&self.program);
         cmd.args(&self.args)
             .env_clear()
@@ -185,30 +207,16 @@ impl ToolCommand {
         if let Some(dir) = &self.dir {
             cmd.current_dir(dir);
         }
-        let mut child = cmd.spawn().map_err(|err| {
-            std::io::Error::new(
-                err.kind(),
-                format!("starting {}: {err}", self.program.display()),
-            )
-        })?;
-        let feed = {
-            let stdin = child.stdin.take();
-            let input = self.stdin.clone();
-            async move {
-                if let (Some(mut pipe), Some(input)) = (stdin, input) {
-                    // A tool that exits without reading all of its input is not an error here.
-                    let _ = pipe.write_all(&input).await;
-                }
-            }
-        };
-        let (_, out) = tokio::join!(feed, child.wait_with_output());
-        let out = out?;
-        Ok(ToolOutput {
-            success: out.status.success(),
-            status: describe_status(&out.status),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        })
+        cmd.spawn()
+    }
+
+    /// Writes the command's input into `pipe`, the standard input of the child
+    /// [`ToolCommand::spawn`] started, and closes it. A program that exits without reading all
+    /// of its input is not an error.
+    pub(crate) async fn feed(&self, pipe: Option<ChildStdin>) {
+        if let (Some(mut pipe), Some(input)) = (pipe, &self.stdin) {
+            let _ = pipe.write_all(input).await;
+        }
     }
 }
 
@@ -263,6 +271,7 @@ pub fn quote_word(word: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::{assert_contains, assert_starts_with};
 
     fn env_with_path(path: &str) -> BTreeMap<String, String> {
         BTreeMap::from([("PATH".to_string(), path.to_string())])
@@ -293,7 +302,7 @@ mod tests {
     fn a_missing_tool_is_named_with_how_to_install_it() {
         let err = HELM.locate(&env_with_path("/nonexistent")).unwrap_err();
         assert_eq!(err.code, StatusCode::DeployHelmVersionErr);
-        assert!(err.message.starts_with("Helm not found"), "{}", err.message);
+        assert_starts_with(&err.message, "Helm not found");
         assert_eq!(
             err.suggestion,
             Some((
@@ -302,11 +311,7 @@ mod tests {
             ))
         );
         let kpt = KPT.missing();
-        assert!(
-            kpt.message.contains("https://kpt.dev/installation/"),
-            "{}",
-            kpt.message
-        );
+        assert_contains(&kpt.message, "https://kpt.dev/installation/");
         assert_eq!(kpt.suggestion, None);
     }
 
@@ -364,11 +369,6 @@ mod tests {
             .stdout(StatusCode::UnknownError, "running tool")
             .await
             .unwrap_err();
-        assert!(
-            err.message
-                .starts_with("running tool: starting /nonexistent/tool:"),
-            "{}",
-            err.message
-        );
+        assert_starts_with(&err.message, "running tool: starting /nonexistent/tool:");
     }
 }

@@ -255,16 +255,21 @@ pub(crate) struct ManifestRules<'r> {
     pub(crate) config_connector: bool,
 }
 
+/// A mapping entry offered to a [`FieldVisitor`]: where it stands, and the rules of the manifest
+/// it is in.
+pub(crate) struct Field<'a, 'r> {
+    /// The rules of the manifest being walked.
+    pub(crate) rules: &'a ManifestRules<'r>,
+    /// The keys from the root, each after a `.` (`.spec.template.spec.containers.image`).
+    pub(crate) path: &'a str,
+    /// The entry's own key (the last key of `path`).
+    pub(crate) key: &'a str,
+}
+
 /// Looks at (and may rewrite) the fields of a manifest.
 pub(crate) trait FieldVisitor {
-    /// Called for each entry `key: value` at `path`; returns whether to descend into `value`.
-    fn visit(
-        &mut self,
-        rules: &ManifestRules<'_>,
-        path: &str,
-        key: &str,
-        value: &mut Value,
-    ) -> bool;
+    /// Called for each entry `field: value`; returns whether to descend into `value`.
+    fn visit(&mut self, field: &Field<'_, '_>, value: &mut Value) -> bool;
 }
 
 /// Offers every field of every transformable manifest in `list` to `visitor`. Documents that are
@@ -324,7 +329,12 @@ fn visit_fields(
                 let parent_len = path.len();
                 path.push('.');
                 path.push_str(key);
-                if visitor.visit(rules, path, key, value) {
+                let field = Field {
+                    rules,
+                    path: path.as_str(),
+                    key,
+                };
+                if visitor.visit(&field, value) {
                     visit_fields(rules, path, value, visitor);
                 }
                 path.truncate(parent_len);
@@ -335,41 +345,17 @@ fn visit_fields(
     }
 }
 
-/// Test helpers shared by the transformation modules.
-#[cfg(test)]
-pub(crate) mod testing {
-    use crate::ManifestList;
-
-    /// The documents of `text`.
-    pub(crate) fn manifests(text: &str) -> ManifestList {
-        ManifestList::parse(text, "test").expect("test YAML parses")
-    }
-
-    /// Asserts that `actual` serialises exactly like `expected` does (same documents, same
-    /// values, same key order).
-    pub(crate) fn assert_yaml(actual: &ManifestList, expected: &str) {
-        let render = |list: &ManifestList| {
-            list.docs()
-                .iter()
-                .map(|d| serde_yaml_ng::to_string(d).expect("serialise"))
-                .collect::<Vec<_>>()
-                .join("---\n")
-        };
-        assert_eq!(render(actual), render(&manifests(expected)));
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::testing::manifests;
     use super::*;
+    use crate::testing::manifests;
 
     /// Records the paths offered, descending everywhere.
     struct Paths(Vec<String>);
 
     impl FieldVisitor for Paths {
-        fn visit(&mut self, _: &ManifestRules<'_>, path: &str, _: &str, _: &mut Value) -> bool {
-            self.0.push(path.to_string());
+        fn visit(&mut self, field: &Field<'_, '_>, _: &mut Value) -> bool {
+            self.0.push(field.path.to_string());
             true
         }
     }

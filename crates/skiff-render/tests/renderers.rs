@@ -9,14 +9,15 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde_yaml_ng::Value;
-use skiff_config::model::{ChartSource, FlatMap, Helm, HelmDeployFlags, HelmRelease, Kustomize};
+use skiff_config::model::{ChartSource, FlatMap, Helm, HelmRelease, Kustomize};
 use skiff_proto::enums::StatusCode;
 use skiff_render::helm::{HelmOptions, render_helm};
 use skiff_render::kpt::render_kpt;
 use skiff_render::kustomize::render_kustomize;
 use skiff_render::raw_yaml::render_raw_yaml;
 use skiff_render::tools::find_on_path;
-use skiff_render::{BuiltArtifact, ManifestList};
+use skiff_render::{BuiltArtifact, ManifestList, RenderError};
+use tempfile::TempDir;
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -56,19 +57,41 @@ fn have(tool: &str, env: &BTreeMap<String, String>, required_in_ci: bool) -> boo
     false
 }
 
-fn kinds_and_names(list: &ManifestList) -> Vec<(String, String)> {
-    list.docs()
+/// A fresh home and the [`tool_env`] over it, or `None` (after [`have`]'s note) when `tool`
+/// cannot be used. Keep the home alive for the test.
+fn env_with(tool: &str, required_in_ci: bool) -> Option<(TempDir, BTreeMap<String, String>)> {
+    let home = tempfile::tempdir().unwrap();
+    let env = tool_env(home.path());
+    have(tool, &env, required_in_ci).then_some((home, env))
+}
+
+/// [`env_with`] helm, and `RELEASE=shop` for [`web_release`]'s name template.
+fn helm_env() -> Option<(TempDir, BTreeMap<String, String>)> {
+    let (home, mut env) = env_with("helm", true)?;
+    env.insert("RELEASE".into(), "shop".into());
+    Some((home, env))
+}
+
+/// Asserts the `(kind, metadata.name)` of each document of `list`, in order.
+#[track_caller]
+fn assert_kinds(list: &ManifestList, expected: &[(&str, &str)]) {
+    let text = |v: &Value| v.as_str().unwrap_or_default().to_string();
+    let actual: Vec<(String, String)> = list
+        .docs()
         .iter()
-        .map(|d| {
-            (
-                d["kind"].as_str().unwrap_or_default().to_string(),
-                d["metadata"]["name"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_string(),
-            )
-        })
-        .collect()
+        .map(|d| (text(&d["kind"]), text(&d["metadata"]["name"])))
+        .collect();
+    let expected: Vec<(String, String)> = expected
+        .iter()
+        .map(|(kind, name)| (kind.to_string(), name.to_string()))
+        .collect();
+    assert_eq!(actual, expected);
+}
+
+/// Asserts that `text` contains `part`, showing `text` when not.
+#[track_caller]
+fn assert_contains(text: &str, part: &str) {
+    assert!(text.contains(part), "{part:?} is not in {text:?}");
 }
 
 fn find<'a>(list: &'a ManifestList, kind: &str) -> &'a Value {
@@ -76,6 +99,11 @@ fn find<'a>(list: &'a ManifestList, kind: &str) -> &'a Value {
         .iter()
         .find(|d| d["kind"] == kind)
         .unwrap_or_else(|| panic!("no {kind} in {}", list.to_yaml()))
+}
+
+/// The image of the first container of a workload's pod template.
+fn first_image(workload: &Value) -> &Value {
+    &workload["spec"]["template"]["spec"]["containers"][0]["image"]
 }
 
 fn web_release() -> HelmRelease {
@@ -102,43 +130,50 @@ fn web_release() -> HelmRelease {
     }
 }
 
+/// `helm template` of `release` alone, from the `helm` fixture.
+async fn render_release(
+    release: HelmRelease,
+    artifacts: &[BuiltArtifact],
+    env: &BTreeMap<String, String>,
+    options: &HelmOptions,
+) -> Result<ManifestList, RenderError> {
+    let helm = Helm {
+        releases: vec![release],
+        ..Helm::default()
+    };
+    render_helm(&helm, &fixture("helm"), artifacts, env, options).await
+}
+
+/// `kustomize build` of `paths` in the `kustomize` fixture.
+async fn render_overlays(
+    paths: &[&str],
+    env: &BTreeMap<String, String>,
+) -> Result<ManifestList, RenderError> {
+    let kustomize = Kustomize {
+        paths: paths.iter().map(|p| p.to_string()).collect(),
+        build_args: vec![],
+    };
+    render_kustomize(&kustomize, &fixture("kustomize"), env).await
+}
+
 #[tokio::test]
 async fn helm_template_renders_a_release_with_values_from_every_source() {
-    let home = tempfile::tempdir().unwrap();
-    let mut env = tool_env(home.path());
-    if !have("helm", &env, true) {
+    let Some((_home, env)) = helm_env() else {
         return;
-    }
-    env.insert("RELEASE".into(), "shop".into());
-    let helm = Helm {
-        flags: HelmDeployFlags::default(),
-        releases: vec![web_release()],
     };
-    let artifacts = [BuiltArtifact {
-        image_name: "skiff-web".into(),
-        tag: "localhost:5000/skiff-web:v1".into(),
-    }];
-    let list = render_helm(
-        &helm,
-        &fixture("helm"),
-        &artifacts,
-        &env,
-        &HelmOptions::default(),
-    )
-    .await
-    .unwrap();
-    assert_eq!(
-        kinds_and_names(&list),
-        [
-            ("ConfigMap".to_string(), "shop-config".to_string()),
-            ("Deployment".to_string(), "shop".to_string()),
-        ]
+    let artifacts = [BuiltArtifact::new(
+        "skiff-web",
+        "localhost:5000/skiff-web:v1",
+    )];
+    let list = render_release(web_release(), &artifacts, &env, &HelmOptions::default())
+        .await
+        .unwrap();
+    assert_kinds(
+        &list,
+        &[("ConfigMap", "shop-config"), ("Deployment", "shop")],
     );
     let deployment = find(&list, "Deployment");
-    assert_eq!(
-        deployment["spec"]["template"]["spec"]["containers"][0]["image"],
-        "localhost:5000/skiff-web:v1"
-    );
+    assert_eq!(first_image(deployment), "localhost:5000/skiff-web:v1");
     assert_eq!(deployment["spec"]["replicas"], 3, "from valuesFiles");
     assert_eq!(deployment["metadata"]["namespace"], "apps");
     let data = &find(&list, "ConfigMap")["data"];
@@ -149,25 +184,15 @@ async fn helm_template_renders_a_release_with_values_from_every_source() {
 
 #[tokio::test]
 async fn the_command_line_namespace_wins_over_the_release_namespace() {
-    let home = tempfile::tempdir().unwrap();
-    let mut env = tool_env(home.path());
-    if !have("helm", &env, true) {
+    let Some((_home, env)) = helm_env() else {
         return;
-    }
-    env.insert("RELEASE".into(), "shop".into());
-    let helm = Helm {
-        flags: HelmDeployFlags::default(),
-        releases: vec![web_release()],
     };
-    let artifacts = [BuiltArtifact {
-        image_name: "skiff-web".into(),
-        tag: "skiff-web:v2".into(),
-    }];
+    let artifacts = [BuiltArtifact::new("skiff-web", "skiff-web:v2")];
     let options = HelmOptions {
         namespace: "override".into(),
         ..HelmOptions::default()
     };
-    let list = render_helm(&helm, &fixture("helm"), &artifacts, &env, &options)
+    let list = render_release(web_release(), &artifacts, &env, &options)
         .await
         .unwrap();
     assert_eq!(
@@ -178,28 +203,17 @@ async fn the_command_line_namespace_wins_over_the_release_namespace() {
 
 #[tokio::test]
 async fn a_helm_failure_shows_helms_message() {
-    let home = tempfile::tempdir().unwrap();
-    let mut env = tool_env(home.path());
-    if !have("helm", &env, true) {
+    let Some((_home, env)) = helm_env() else {
         return;
-    }
-    env.insert("RELEASE".into(), "shop".into());
+    };
     let mut release = web_release();
     release.set_value_templates = FlatMap::default();
-    let helm = Helm {
-        flags: HelmDeployFlags::default(),
-        releases: vec![release],
-    };
-    let err = render_helm(&helm, &fixture("helm"), &[], &env, &HelmOptions::default())
+    let err = render_release(release, &[], &env, &HelmOptions::default())
         .await
         .unwrap_err();
     assert_eq!(err.code, StatusCode::DeployHelmUserErr);
-    assert!(
-        err.message.contains("image.repository is required"),
-        "{}",
-        err.message
-    );
-    assert!(err.message.contains("\"shop\""), "{}", err.message);
+    assert_contains(&err.message, "image.repository is required");
+    assert_contains(&err.message, "\"shop\"");
 }
 
 #[tokio::test]
@@ -208,141 +222,89 @@ async fn a_missing_helm_binary_is_named() {
     let empty = tempfile::tempdir().unwrap();
     let mut env = tool_env(home.path());
     env.insert("PATH".into(), empty.path().display().to_string());
-    let helm = Helm {
-        flags: HelmDeployFlags::default(),
-        releases: vec![web_release()],
-    };
-    let err = render_helm(&helm, &fixture("helm"), &[], &env, &HelmOptions::default())
+    let err = render_release(web_release(), &[], &env, &HelmOptions::default())
         .await
         .unwrap_err();
     assert_eq!(err.code, StatusCode::DeployHelmVersionErr);
-    assert!(err.message.contains("Helm not found"), "{}", err.message);
+    assert_contains(&err.message, "Helm not found");
     let (_, action) = err.suggestion.expect("an install suggestion");
-    assert!(
-        action.contains("https://helm.sh/docs/intro/install"),
-        "{action}"
-    );
+    assert_contains(&action, "https://helm.sh/docs/intro/install");
 }
 
 #[tokio::test]
 async fn kustomize_builds_an_overlay_with_an_image_override() {
-    let home = tempfile::tempdir().unwrap();
-    let env = tool_env(home.path());
-    if !have("kubectl", &env, true) {
+    let Some((_home, env)) = env_with("kubectl", true) else {
         return;
-    }
-    let kustomize = Kustomize {
-        paths: vec!["overlays/dev".into()],
-        build_args: vec![],
     };
-    let list = render_kustomize(&kustomize, &fixture("kustomize"), &env)
-        .await
-        .unwrap();
-    assert_eq!(
-        kinds_and_names(&list),
-        [("Deployment".to_string(), "dev-app".to_string())]
-    );
-    assert_eq!(
-        list.docs()[0]["spec"]["template"]["spec"]["containers"][0]["image"],
-        "localhost:5000/skiff-app:dev"
-    );
+    let list = render_overlays(&["overlays/dev"], &env).await.unwrap();
+    assert_kinds(&list, &[("Deployment", "dev-app")]);
+    assert_eq!(first_image(&list.docs()[0]), "localhost:5000/skiff-app:dev");
 }
 
 #[tokio::test]
 async fn kubectl_kustomize_is_used_when_there_is_no_kustomize_binary() {
-    let home = tempfile::tempdir().unwrap();
-    let env = tool_env(home.path());
-    if !have("kubectl", &env, true) {
+    let Some((_home, mut env)) = env_with("kubectl", true) else {
         return;
-    }
+    };
     // A PATH with kubectl and nothing else.
     let bin = tempfile::tempdir().unwrap();
     let kubectl = find_on_path("kubectl", &env).unwrap();
     std::os::unix::fs::symlink(&kubectl, bin.path().join("kubectl")).unwrap();
-    let mut env = env;
     env.insert("PATH".into(), bin.path().display().to_string());
-    let kustomize = Kustomize {
-        paths: vec!["{{.OVERLAY}}".into(), "base".into()],
-        build_args: vec![],
-    };
     env.insert("OVERLAY".into(), "overlays/dev".into());
-    let list = render_kustomize(&kustomize, &fixture("kustomize"), &env)
+    let list = render_overlays(&["{{.OVERLAY}}", "base"], &env)
         .await
         .unwrap();
-    assert_eq!(
-        kinds_and_names(&list),
-        [
-            ("Deployment".to_string(), "dev-app".to_string()),
-            ("Deployment".to_string(), "app".to_string()),
-        ]
-    );
-    assert_eq!(
-        list.docs()[1]["spec"]["template"]["spec"]["containers"][0]["image"],
-        "skiff-app"
-    );
+    assert_kinds(&list, &[("Deployment", "dev-app"), ("Deployment", "app")]);
+    assert_eq!(first_image(&list.docs()[1]), "skiff-app");
 }
 
 #[tokio::test]
 async fn a_kustomize_failure_shows_the_tools_message() {
-    let home = tempfile::tempdir().unwrap();
-    let env = tool_env(home.path());
-    if !have("kubectl", &env, true) {
+    let Some((_home, env)) = env_with("kubectl", true) else {
         return;
-    }
-    let kustomize = Kustomize {
-        paths: vec!["no-such-overlay".into()],
-        build_args: vec![],
     };
-    let err = render_kustomize(&kustomize, &fixture("kustomize"), &env)
+    let err = render_overlays(&["no-such-overlay"], &env)
         .await
         .unwrap_err();
     assert_eq!(err.code, StatusCode::DeployKustomizeUserErr);
-    assert!(err.message.contains("no-such-overlay"), "{}", err.message);
+    assert_contains(&err.message, "no-such-overlay");
+}
+
+/// The rawYaml renderer over `pattern` in the fixture `name`, offline, with no environment.
+async fn render_files(pattern: &str, name: &str) -> Result<ManifestList, RenderError> {
+    let patterns = [pattern.to_string()];
+    render_raw_yaml(&patterns, &[], &fixture(name), &BTreeMap::new(), true).await
 }
 
 #[tokio::test]
 async fn raw_yaml_globs_read_multi_document_files() {
-    let env = BTreeMap::new();
-    let list = render_raw_yaml(&["k8s/*".into()], &[], &fixture("raw"), &env, true)
-        .await
-        .unwrap();
-    assert_eq!(
-        kinds_and_names(&list),
-        [
-            ("Service".to_string(), "web".to_string()),
-            ("Deployment".to_string(), "web".to_string()),
-            ("ConfigMap".to_string(), "web-config".to_string()),
-            ("Secret".to_string(), "web-secret".to_string()),
-        ]
+    let list = render_files("k8s/*", "raw").await.unwrap();
+    assert_kinds(
+        &list,
+        &[
+            ("Service", "web"),
+            ("Deployment", "web"),
+            ("ConfigMap", "web-config"),
+            ("Secret", "web-secret"),
+        ],
     );
 }
 
 #[tokio::test]
 async fn a_yaml_syntax_error_names_the_file_and_line() {
-    let env = BTreeMap::new();
-    let err = render_raw_yaml(&["app.yaml".into()], &[], &fixture("broken"), &env, false)
-        .await
-        .unwrap_err();
+    let err = render_files("app.yaml", "broken").await.unwrap_err();
     let file = fixture("broken").join("app.yaml");
-    assert!(
-        err.message.contains(&format!("{}:10:", file.display())),
-        "{}",
-        err.message
-    );
+    assert_contains(&err.message, &format!("{}:10:", file.display()));
 }
 
 #[tokio::test]
 async fn kpt_renders_a_package_without_its_kptfile_and_local_config() {
-    let home = tempfile::tempdir().unwrap();
-    let env = tool_env(home.path());
-    if !have("kpt", &env, false) {
+    let Some((_home, env)) = env_with("kpt", false) else {
         return;
-    }
+    };
     let list = render_kpt(&["pkg".into()], &fixture("kpt"), &env)
         .await
         .unwrap();
-    assert_eq!(
-        kinds_and_names(&list),
-        [("ConfigMap".to_string(), "from-kpt".to_string())]
-    );
+    assert_kinds(&list, &[("ConfigMap", "from-kpt")]);
 }

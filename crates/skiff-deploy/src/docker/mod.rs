@@ -6,7 +6,7 @@ mod cleanup;
 mod deploy;
 pub mod logs;
 mod naming;
-mod ports;
+pub(crate) mod ports;
 mod status;
 pub mod sync;
 

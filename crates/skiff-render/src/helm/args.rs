@@ -222,6 +222,7 @@ mod tests {
     use skiff_config::model::{FlatMap, HelmPackaged};
 
     use super::*;
+    use crate::testing::assert_contains;
 
     fn release() -> HelmRelease {
         HelmRelease {
@@ -243,6 +244,17 @@ mod tests {
             env,
             image_data,
         }
+    }
+
+    /// The `helm template` arguments for `release` with no flags, options or environment.
+    fn plain_template_args(release: &HelmRelease) -> Result<Vec<String>, RenderError> {
+        let empty = BTreeMap::new();
+        template_args(
+            release,
+            &HelmDeployFlags::default(),
+            &HelmOptions::default(),
+            &inputs(&empty, &empty),
+        )
     }
 
     fn flat(pairs: &[(&str, &str)]) -> FlatMap {
@@ -328,35 +340,20 @@ mod tests {
         let mut r = release();
         r.version = "1.0.0".into();
         r.packaged = Some(HelmPackaged::default());
-        let env = BTreeMap::new();
-        let args = template_args(
-            &r,
-            &HelmDeployFlags::default(),
-            &HelmOptions::default(),
-            &inputs(&env, &env),
-        )
-        .unwrap();
-        assert_eq!(args, ["template", "web", "/cfg/chart"]);
+        assert_eq!(
+            plain_template_args(&r).unwrap(),
+            ["template", "web", "/cfg/chart"]
+        );
     }
 
     #[test]
     fn a_bad_value_template_names_the_release_and_the_template() {
         let mut r = release();
         r.set_value_templates = flat(&[("image", "{{.IMAGE_REPO")]);
-        let env = BTreeMap::new();
-        let err = template_args(
-            &r,
-            &HelmDeployFlags::default(),
-            &HelmOptions::default(),
-            &inputs(&env, &env),
-        )
-        .unwrap_err();
+        let err = plain_template_args(&r).unwrap_err();
         assert_eq!(err.code, StatusCode::DeployHelmUserErr);
-        assert!(
-            err.message.contains("\"web\"") && err.message.contains("{{.IMAGE_REPO"),
-            "{}",
-            err.message
-        );
+        assert_contains(&err.message, "\"web\"");
+        assert_contains(&err.message, "{{.IMAGE_REPO");
     }
 
     #[test]

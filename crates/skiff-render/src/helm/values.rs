@@ -92,50 +92,58 @@ fn image_fields(image_name: &str, reference: &str) -> Vec<(&'static str, String)
 mod tests {
     use super::*;
 
-    fn artifact(image_name: &str, tag: &str) -> BuiltArtifact {
-        BuiltArtifact {
-            image_name: image_name.into(),
-            tag: tag.into(),
+    /// Asserts that `data` has each `(key, value)` of `expected` and none of `absent`.
+    #[track_caller]
+    fn assert_fields(data: &BTreeMap<String, String>, expected: &[(&str, &str)], absent: &[&str]) {
+        for (key, value) in expected {
+            assert_eq!(data.get(*key).map(String::as_str), Some(*value), "{key}");
+        }
+        for key in absent {
+            assert!(!data.contains_key(*key), "{key} should not be set");
         }
     }
 
     #[test]
     fn the_first_artifact_gets_bare_keys_and_later_ones_their_position() {
+        let digest = format!("sha256:{}", "ab".repeat(32));
         let data = image_template_data(&[
-            artifact("gcr.io/p/app", "gcr.io/p/app:v1"),
-            artifact(
-                "worker",
-                &format!("localhost:5000/worker:v2@sha256:{}", "ab".repeat(32)),
-            ),
+            BuiltArtifact::new("gcr.io/p/app", "gcr.io/p/app:v1"),
+            BuiltArtifact::new("worker", format!("localhost:5000/worker:v2@{digest}")),
         ]);
-        assert_eq!(data["IMAGE_REPO"], "gcr.io/p/app");
-        assert_eq!(data["IMAGE_TAG"], "v1");
-        assert_eq!(data["IMAGE_DIGEST"], "");
-        assert_eq!(data["IMAGE_DOMAIN"], "gcr.io");
-        assert_eq!(data["IMAGE_REPO_NO_DOMAIN"], "p/app");
-        assert_eq!(data["IMAGE_REPO_gcr_io_p_app"], "gcr.io/p/app");
-        assert_eq!(data["IMAGE_FULLY_QUALIFIED"], "gcr.io/p/app:v1");
-        assert_eq!(data["IMAGE_NAME"], "gcr.io/p/app");
-        assert_eq!(data["DIGEST_ALGO"], "gcr.io/p/app");
-        assert_eq!(data["DIGEST_HEX"], "v1");
-
-        assert_eq!(data["IMAGE_REPO2"], "localhost:5000/worker");
-        assert_eq!(data["IMAGE_TAG2"], "v2");
-        assert_eq!(data["IMAGE_DIGEST2"], format!("sha256:{}", "ab".repeat(32)));
-        assert_eq!(data["IMAGE_DOMAIN_worker"], "localhost:5000");
-        assert_eq!(data["IMAGE_REPO_NO_DOMAIN_worker"], "worker");
-        assert!(!data.contains_key("IMAGE_REPO1"));
+        let expected = [
+            ("IMAGE_REPO", "gcr.io/p/app"),
+            ("IMAGE_TAG", "v1"),
+            ("IMAGE_DIGEST", ""),
+            ("IMAGE_DOMAIN", "gcr.io"),
+            ("IMAGE_REPO_NO_DOMAIN", "p/app"),
+            ("IMAGE_REPO_gcr_io_p_app", "gcr.io/p/app"),
+            ("IMAGE_FULLY_QUALIFIED", "gcr.io/p/app:v1"),
+            ("IMAGE_NAME", "gcr.io/p/app"),
+            ("DIGEST_ALGO", "gcr.io/p/app"),
+            ("DIGEST_HEX", "v1"),
+            ("IMAGE_REPO2", "localhost:5000/worker"),
+            ("IMAGE_TAG2", "v2"),
+            ("IMAGE_DIGEST2", digest.as_str()),
+            ("IMAGE_DOMAIN_worker", "localhost:5000"),
+            ("IMAGE_REPO_NO_DOMAIN_worker", "worker"),
+        ];
+        assert_fields(&data, &expected, &["IMAGE_REPO1"]);
     }
 
     #[test]
     fn a_single_segment_name_has_no_domain_and_unparsable_references_few_fields() {
-        let data = image_template_data(&[artifact("app", "app:1")]);
-        assert_eq!(data["IMAGE_DOMAIN"], "");
-        assert_eq!(data["IMAGE_REPO_NO_DOMAIN"], "app");
-        let data = image_template_data(&[artifact("bad", "Not A Ref")]);
-        assert_eq!(data["DIGEST"], "Not A Ref");
-        assert!(!data.contains_key("IMAGE_REPO"));
-        assert!(!data.contains_key("IMAGE_DOMAIN"));
+        let data = image_template_data(&[BuiltArtifact::new("app", "app:1")]);
+        assert_fields(
+            &data,
+            &[("IMAGE_DOMAIN", ""), ("IMAGE_REPO_NO_DOMAIN", "app")],
+            &[],
+        );
+        let data = image_template_data(&[BuiltArtifact::new("bad", "Not A Ref")]);
+        assert_fields(
+            &data,
+            &[("DIGEST", "Not A Ref")],
+            &["IMAGE_REPO", "IMAGE_DOMAIN"],
+        );
     }
 
     #[test]

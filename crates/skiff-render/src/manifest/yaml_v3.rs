@@ -539,6 +539,14 @@ mod tests {
         to_string(&serde_yaml_ng::from_str(text).unwrap())
     }
 
+    /// Asserts that each string `s` of `cases` prints as `want` (newline included).
+    #[track_caller]
+    fn assert_strings<'a>(cases: impl IntoIterator<Item = (&'a str, impl AsRef<str>)>) {
+        for (s, want) in cases {
+            assert_eq!(to_string(&Value::String(s.into())), want.as_ref(), "{s:?}");
+        }
+    }
+
     #[test]
     fn keys_keep_their_order_and_sequences_are_indented() {
         let out = yaml(
@@ -565,7 +573,7 @@ mod tests {
 
     #[test]
     fn strings_that_would_read_as_other_types_are_double_quoted() {
-        for s in [
+        let strings = [
             "true",
             "on",
             "No",
@@ -585,15 +593,13 @@ mod tests {
             "-1",
             "0o17",
             "0b1",
-        ] {
-            let out = to_string(&Value::String(s.into()));
-            assert_eq!(out, format!("\"{s}\"\n"), "{s:?}");
-        }
+        ];
+        assert_strings(strings.map(|s| (s, format!("\"{s}\"\n"))));
     }
 
     #[test]
     fn ordinary_strings_stay_plain() {
-        for s in [
+        let strings = [
             "nginx:1.25",
             "a b",
             "1.2.3",
@@ -603,31 +609,29 @@ mod tests {
             "http://x:80/a",
             "-x",
             "a#b",
-            "ab:",
-        ] {
-            let want = if s == "ab:" {
-                "'ab:'\n".to_string()
-            } else {
-                format!("{s}\n")
-            };
-            assert_eq!(to_string(&Value::String(s.into())), want, "{s:?}");
-        }
+        ];
+        assert_strings(strings.map(|s| (s, format!("{s}\n"))));
     }
 
     #[test]
     fn awkward_strings_are_single_quoted() {
-        assert_eq!(to_string(&Value::String("*x".into())), "'*x'\n");
-        assert_eq!(to_string(&Value::String(" x".into())), "' x'\n");
-        assert_eq!(to_string(&Value::String("it's: x".into())), "'it''s: x'\n");
-        assert_eq!(to_string(&Value::String("- x".into())), "'- x'\n");
+        assert_strings([
+            ("*x", "'*x'\n"),
+            (" x", "' x'\n"),
+            ("it's: x", "'it''s: x'\n"),
+            ("- x", "'- x'\n"),
+            ("ab:", "'ab:'\n"),
+        ]);
     }
 
     #[test]
     fn tabs_and_control_characters_are_escaped() {
-        assert_eq!(to_string(&Value::String("a\tb".into())), "\"a\\tb\"\n");
-        assert_eq!(to_string(&Value::String("a\u{1}".into())), "\"a\\x01\"\n");
-        assert_eq!(to_string(&Value::String("é".into())), "é\n");
-        assert_eq!(to_string(&Value::String("😀".into())), "\"\\U0001F600\"\n");
+        assert_strings([
+            ("a\tb", "\"a\\tb\"\n"),
+            ("a\u{1}", "\"a\\x01\"\n"),
+            ("é", "é\n"),
+            ("😀", "\"\\U0001F600\"\n"),
+        ]);
     }
 
     #[test]

@@ -10,9 +10,9 @@ use jiff::Timestamp;
 use skiff_docker::{Engine, EngineError, LogWindow, StampedLine};
 use tokio::sync::watch;
 
-use super::cursor::Cursor;
-use super::format::{LineFormat, LineSink};
-use super::stopped;
+use crate::logs::cursor::Cursor;
+use crate::logs::format::{LineFormat, LineSink};
+use crate::logs::stopped;
 
 /// How long after a follow ends the log is read once more, for lines logged late.
 const SETTLE: Duration = Duration::from_millis(100);

@@ -8,10 +8,7 @@
 //! to a container that restarts, and survives a dropped engine connection, without showing a
 //! line twice (see `cursor`).
 
-mod cursor;
 mod follower;
-mod format;
-mod prefix;
 mod reconciler;
 
 use skiff_docker::Engine;
@@ -20,27 +17,10 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use super::{IMAGE_LABEL, RUN_ID_LABEL};
-use format::LineSink;
+use crate::logs::format::LineSink;
 use reconciler::Reconciler;
 
-pub use prefix::LogPrefix;
-
-/// How container logs are shown.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct LogSettings {
-    /// What each line starts with (`deploy.logs.prefix`).
-    pub prefix: LogPrefix,
-    /// Show nothing on the terminal; the `ApplicationLogEvent`s are still emitted, so API
-    /// clients keep the logs. (Skaffold's `--mute-logs` never silences application logs: it
-    /// only sends a phase's own output to a file.)
-    pub muted: bool,
-    /// Colour each image's prefix from Skaffold's palette, in the order images come up.
-    pub color: bool,
-    /// For the containers already there when streaming starts: only their last this many
-    /// lines. `None`: all they wrote. Containers that come up later are shown from their first
-    /// line.
-    pub tail_lines: Option<usize>,
-}
+pub use crate::logs::{LogPrefix, LogSettings};
 
 /// Follows the stdout and stderr of every container of a run until stopped.
 #[derive(Debug)]
@@ -82,10 +62,4 @@ impl LogStreamer {
             tracing::warn!("the log streamer failed: {e}");
         }
     }
-}
-
-/// Resolves once `stop` is signalled or its sender is gone.
-async fn stopped(stop: &mut watch::Receiver<bool>) {
-    // An error means the sender is gone: the streamer was dropped, which stops it too.
-    let _ = stop.wait_for(|stopped| *stopped).await;
 }

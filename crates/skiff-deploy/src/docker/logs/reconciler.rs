@@ -18,10 +18,11 @@ use tokio::sync::watch;
 use tokio::task::{self, JoinSet};
 use tokio::time::Instant;
 
-use super::cursor::Cursor;
 use super::follower::{Follow, Followed, follow};
-use super::format::{LineFormat, LineSink, Palette};
-use super::{IMAGE_LABEL, LogSettings, stopped};
+use super::{IMAGE_LABEL, LogSettings};
+use crate::logs::cursor::Cursor;
+use crate::logs::format::{LineFormat, LineSink, Palette};
+use crate::logs::{backoff, stopped};
 
 /// How often the containers are listed again even without events.
 const RESYNC_PERIOD: Duration = Duration::from_secs(2);
@@ -34,12 +35,6 @@ const EVENT_REPLAY: Duration = Duration::from_secs(5);
 /// ending a stream at once cannot make the streamer spin. Lines are not lost meanwhile: the
 /// next attachment resumes at the cursor.
 const MIN_REATTACH: Duration = Duration::from_millis(250);
-
-/// The first retry delay after a failure; it doubles per failure up to [`MAX_BACKOFF`].
-const FIRST_BACKOFF: Duration = Duration::from_millis(200);
-
-/// The longest retry delay.
-const MAX_BACKOFF: Duration = Duration::from_secs(5);
 
 type Events = Pin<Box<dyn Stream<Item = Result<ContainerEvent, EngineError>> + Send>>;
 
@@ -280,26 +275,4 @@ impl Reconciler {
 /// The next event of the subscription.
 async fn next_event(events: &mut Option<Events>) -> Option<Result<ContainerEvent, EngineError>> {
     events.as_mut()?.next().await
-}
-
-/// The wait before retry number `failures` (1 = the first retry).
-fn backoff(failures: u32) -> Duration {
-    let doublings = failures.saturating_sub(1).min(16);
-    FIRST_BACKOFF
-        .saturating_mul(1 << doublings)
-        .min(MAX_BACKOFF)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backoff_doubles_up_to_a_cap() {
-        assert_eq!(backoff(1), Duration::from_millis(200));
-        assert_eq!(backoff(2), Duration::from_millis(400));
-        assert_eq!(backoff(4), Duration::from_millis(1600));
-        assert_eq!(backoff(6), MAX_BACKOFF);
-        assert_eq!(backoff(u32::MAX), MAX_BACKOFF);
-    }
 }

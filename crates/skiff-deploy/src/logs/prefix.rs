@@ -6,9 +6,11 @@ use crate::error::DeployError;
 
 /// What each log line starts with (`deploy.logs.prefix`).
 ///
-/// A docker target has containers but no pods, and Skaffold's docker logger prints
-/// `[<image>] ` whatever the setting. skiff does the same for `container`, `podAndContainer`
-/// and `auto`, and honours `none` (no prefix), which Skaffold ignores for docker.
+/// For pods, as Skaffold's Kubernetes logger: `[<container>]`, `[<pod> <container>]`, or for
+/// `auto` the pod and container unless they have the same name. A docker target has containers
+/// but no pods, and Skaffold's docker logger prints `[<image>] ` whatever the setting. skiff
+/// does the same for `container`, `podAndContainer` and `auto`, and honours `none` (no prefix),
+/// which Skaffold ignores for docker.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum LogPrefix {
     /// `container`, Skaffold's default: the container's name, for docker the image name.
@@ -42,9 +44,19 @@ impl LogPrefix {
 
     /// The prefix of the lines of a container deployed for `image`, without colour or the
     /// space that separates it from the line: `[<image>]`, or nothing.
-    pub(super) fn label(self, image: &str) -> String {
+    pub(crate) fn label(self, image: &str) -> String {
         match self {
             Self::Container | Self::PodAndContainer | Self::Auto => format!("[{image}]"),
+            Self::None => String::new(),
+        }
+    }
+
+    /// The prefix of the lines of `container` in `pod`, without colour or separating space.
+    pub(crate) fn pod_label(self, pod: &str, container: &str) -> String {
+        match self {
+            Self::Container => format!("[{container}]"),
+            Self::Auto if pod == container => format!("[{container}]"),
+            Self::PodAndContainer | Self::Auto => format!("[{pod} {container}]"),
             Self::None => String::new(),
         }
     }
@@ -79,5 +91,17 @@ mod tests {
         assert_eq!(LogPrefix::PodAndContainer.label("web"), "[web]");
         assert_eq!(LogPrefix::Auto.label("web"), "[web]");
         assert_eq!(LogPrefix::None.label("web"), "");
+    }
+
+    #[test]
+    fn pod_prefixes_follow_skaffolds_kubernetes_logger() {
+        assert_eq!(LogPrefix::Container.pod_label("web-1", "app"), "[app]");
+        assert_eq!(
+            LogPrefix::PodAndContainer.pod_label("app", "app"),
+            "[app app]"
+        );
+        assert_eq!(LogPrefix::Auto.pod_label("web-1", "app"), "[web-1 app]");
+        assert_eq!(LogPrefix::Auto.pod_label("app", "app"), "[app]");
+        assert_eq!(LogPrefix::None.pod_label("web-1", "app"), "");
     }
 }

@@ -9,7 +9,7 @@ use jiff::Timestamp;
 
 /// How far a container's log has been shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Cursor {
+pub(crate) enum Cursor {
     /// Nothing read yet: start with the last this many lines.
     Tail(usize),
     /// Nothing shown yet: start with the first line.
@@ -20,12 +20,12 @@ pub(super) enum Cursor {
 
 impl Cursor {
     /// A cursor for a container first read with `tail` (`None`: from its first line).
-    pub(super) fn start(tail: Option<usize>) -> Self {
+    pub(crate) fn start(tail: Option<usize>) -> Self {
         tail.map_or(Self::Beginning, Self::Tail)
     }
 
     /// The whole second a resumed read asks the engine for lines from.
-    pub(super) fn since_seconds(self) -> i64 {
+    pub(crate) fn since_seconds(self) -> i64 {
         match self {
             Self::After(at, _) => at.as_second(),
             Self::Tail(_) | Self::Beginning => 0,
@@ -34,7 +34,7 @@ impl Cursor {
 
     /// Records a line stamped `at` as shown. A line stamped before the last one (stdout and
     /// stderr can interleave out of order) leaves the cursor where it is.
-    pub(super) fn advance(&mut self, at: Timestamp) {
+    pub(crate) fn advance(&mut self, at: Timestamp) {
         *self = match *self {
             Self::After(last, count) if at == last => Self::After(last, count + 1),
             Self::After(last, count) if at < last => Self::After(last, count),
@@ -43,7 +43,7 @@ impl Cursor {
     }
 
     /// The filter for a read resuming at this cursor.
-    pub(super) fn gate(self) -> Gate {
+    pub(crate) fn gate(self) -> Gate {
         match self {
             Self::After(at, count) => Gate {
                 floor: Some((at, count)),
@@ -59,14 +59,14 @@ impl Cursor {
 
 /// Tells the lines a resumed read repeats from the new ones.
 #[derive(Debug)]
-pub(super) struct Gate {
+pub(crate) struct Gate {
     floor: Option<(Timestamp, usize)>,
     skipped_at_floor: usize,
 }
 
 impl Gate {
     /// Whether the line stamped `at`, the next one the read returned, was shown before.
-    pub(super) fn seen(&mut self, at: Timestamp) -> bool {
+    pub(crate) fn seen(&mut self, at: Timestamp) -> bool {
         let Some((floor, count)) = self.floor else {
             return false;
         };

@@ -1,0 +1,180 @@
+//! Kubernetes port forwards against the fake API server: a forward to a Deployment reaches its
+//! pod, reaches the replacement once the pod is replaced without anyone asking, picks the next
+//! local port when the wanted one is taken, and is reported once as a `PortForwardEvent`.
+
+use std::net::{SocketAddr, TcpListener as StdListener};
+use std::time::Duration;
+
+use k8s_openapi::api::apps::v1::Deployment;
+use kube::Api;
+use kube::api::PostParams;
+use serde_json::json;
+use skiff_config::model::{IntOrString, PortForwardResource, ResourceType};
+use skiff_deploy::kubernetes::port_forward::{
+    ForwardEntry, ForwardModes, PortForwardSettings, PortForwarder,
+};
+use skiff_events::Stream;
+use skiff_kube_fake::{FakeCluster, PodTarget};
+use skiff_proto::v2::event::EventType;
+use skiff_testenv::{recorded_events, recorded_output};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+const PATIENCE: Duration = Duration::from_secs(10);
+
+/// A server standing for a container port: answers every connection with `body`.
+async fn http_server(body: &'static str) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut buf = [0u8; 1024];
+                let _ = socket.read(&mut buf).await;
+                let response = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = socket.write_all(response.as_bytes()).await;
+            });
+        }
+    });
+    addr
+}
+
+/// The body of `GET /` on a local port.
+async fn get(port: u16) -> String {
+    let request = async {
+        let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port)).await?;
+        stream
+            .write_all(b"GET / HTTP/1.1\r\nhost: local\r\nconnection: close\r\n\r\n")
+            .await?;
+        let mut response = String::new();
+        stream.read_to_string(&mut response).await?;
+        std::io::Result::Ok(response)
+    };
+    let response = tokio::time::timeout(PATIENCE, request)
+        .await
+        .expect("a response in time")
+        .expect("a response");
+    response
+        .split_once("\r\n\r\n")
+        .map(|(_, body)| body.to_owned())
+        .unwrap_or_default()
+}
+
+async fn running_pod(fake: &FakeCluster, except: &[String]) -> String {
+    let mut found = None;
+    let ok = fake
+        .wait_until(PATIENCE, |f| {
+            found = f
+                .list("v1", "Pod", Some("default"))
+                .into_iter()
+                .filter(|p| p["status"]["phase"] == "Running")
+                .filter_map(|p| p["metadata"]["name"].as_str().map(String::from))
+                .find(|n| !except.contains(n));
+            found.is_some()
+        })
+        .await;
+    assert!(ok, "a running pod");
+    found.unwrap()
+}
+
+#[tokio::test]
+async fn a_deployment_forward_heals_after_its_pod_is_replaced() {
+    let fake = FakeCluster::start().await.unwrap();
+    let first_server = http_server("from the first pod").await;
+    let second_server = http_server("from the replacement").await;
+    fake.forward_port(PodTarget::namespace("default"), 8080, first_server);
+    let deployments: Api<Deployment> = Api::default_namespaced(fake.client());
+    let deployment = json!({
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "web"},
+        "spec": {
+            "replicas": 1,
+            "selector": {"matchLabels": {"app": "web"}},
+            "template": {
+                "metadata": {"labels": {"app": "web"}},
+                "spec": {"containers": [{"name": "app", "image": "web:1", "ports": [{"containerPort": 8080}]}]},
+            },
+        },
+    });
+    deployments
+        .create(
+            &PostParams::default(),
+            &serde_json::from_value(deployment).unwrap(),
+        )
+        .await
+        .unwrap();
+    let first = running_pod(&fake, &[]).await;
+
+    let taken = StdListener::bind("127.0.0.1:0").unwrap();
+    let taken_port = taken.local_addr().unwrap().port();
+    let resource = PortForwardResource {
+        resource_type: ResourceType("Deployment".into()),
+        resource_name: "web".into(),
+        port: Some(IntOrString::Int(8080)),
+        local_port: i32::from(taken_port),
+        ..Default::default()
+    };
+    let settings = PortForwardSettings {
+        modes: ForwardModes::parse(&["user"]).unwrap(),
+        entries: ForwardEntry::from_config(&[resource], "default").unwrap(),
+        namespaces: vec!["default".into()],
+        run_id: "run-forward".into(),
+    };
+    let (output, printed) = recorded_output();
+    let forwarder = PortForwarder::start(fake.client(), &settings, &output)
+        .await
+        .unwrap();
+    let [forwarded] = forwarder.forwarded() else {
+        panic!("one forward: {:?}", forwarder.forwarded());
+    };
+    let local = forwarded.local_port;
+    assert!(
+        local > taken_port && local <= taken_port + 10 || (4503..=4533).contains(&local),
+        "{local} after taken {taken_port}"
+    );
+    assert!(
+        printed.text().contains(&format!(
+            "Port forwarding deployment/web in namespace default, remote port 8080 -> http://127.0.0.1:{local}"
+        )),
+        "{}",
+        printed.text()
+    );
+
+    assert_eq!(get(local).await, "from the first pod");
+
+    let second = fake.pods().replace("default", &first).unwrap();
+    fake.forward_port(PodTarget::pod("default", &second), 8080, second_server);
+    running_pod(&fake, &[first]).await;
+    assert_eq!(get(local).await, "from the replacement");
+
+    let events = recorded_events(output.hub(), Stream::Events, |e| match e {
+        EventType::PortEvent(p) => Some((
+            p.local_port,
+            p.resource_type.clone(),
+            p.resource_name.clone(),
+        )),
+        _ => None,
+    });
+    assert_eq!(
+        events,
+        [(i32::from(local), "deployment".to_owned(), "web".to_owned())]
+    );
+    assert!(
+        output
+            .hub()
+            .state()
+            .forwarded_ports
+            .contains_key(&i32::from(local))
+    );
+    forwarder.stop().await;
+    assert!(
+        tokio::net::TcpStream::connect(("127.0.0.1", local))
+            .await
+            .is_err(),
+        "the local port is closed once stopped"
+    );
+    drop(taken);
+}

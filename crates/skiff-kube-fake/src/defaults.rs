@@ -1,0 +1,65 @@
+//! What the API server fills in on create: a Job's generated selector and the initial status of
+//! the kinds that start with one (namespaces, pods, CRDs).
+
+use crate::registry::ResourceType;
+use crate::{names, object};
+use serde_json::{Value, json};
+
+/// Whether `rt` is CustomResourceDefinition itself (whose objects declare new types).
+pub fn is_crd_type(rt: &ResourceType) -> bool {
+    rt.group == "apiextensions.k8s.io" && rt.plural == "customresourcedefinitions"
+}
+
+/// What the API server defaults on a Job without a manual selector: a selector on the Job's
+/// uid, and the matching labels on its pod template.
+pub fn default_job(rt: &ResourceType, obj: &mut Value) {
+    if (rt.group.as_str(), rt.plural.as_str()) != ("batch", "jobs")
+        || obj.pointer("/spec/selector").is_some()
+    {
+        return;
+    }
+    let (uid, name) = (object::uid(obj).to_string(), object::name(obj).to_string());
+    obj["spec"]["selector"] = json!({"matchLabels": {"batch.kubernetes.io/controller-uid": uid}});
+    let template = &mut obj["spec"]["template"];
+    let labels = object::metadata_mut(template)
+        .entry("labels")
+        .or_insert_with(|| json!({}));
+    for (k, v) in [
+        ("batch.kubernetes.io/controller-uid", &uid),
+        ("batch.kubernetes.io/job-name", &name),
+        ("controller-uid", &uid),
+        ("job-name", &name),
+    ] {
+        labels[k] = json!(v);
+    }
+}
+
+/// The status a new object starts with (`None`: no status until a controller writes one).
+pub fn initial_status(rt: &ResourceType, obj: &Value) -> Option<Value> {
+    match (rt.group.as_str(), rt.plural.as_str()) {
+        ("", "namespaces") => Some(json!({"phase": "Active"})),
+        ("", "pods") => Some(json!({"phase": "Pending", "qosClass": "BestEffort"})),
+        ("apiextensions.k8s.io", "customresourcedefinitions") => {
+            let now = names::now_rfc3339();
+            let storage: Vec<Value> = obj
+                .pointer("/spec/versions")
+                .and_then(Value::as_array)
+                .map(|vs| {
+                    vs.iter()
+                        .filter(|v| v["storage"] == json!(true))
+                        .map(|v| v["name"].clone())
+                        .collect()
+                })
+                .unwrap_or_default();
+            Some(json!({
+                "conditions": [
+                    {"type": "NamesAccepted", "status": "True", "lastTransitionTime": now, "reason": "NoConflicts", "message": "no conflicts found"},
+                    {"type": "Established", "status": "True", "lastTransitionTime": now, "reason": "InitialNamesAccepted", "message": "the initial names have been accepted"},
+                ],
+                "acceptedNames": obj.pointer("/spec/names").cloned().unwrap_or_default(),
+                "storedVersions": storage,
+            }))
+        }
+        _ => None,
+    }
+}

@@ -1,0 +1,9 @@
+//! kube-rs (and kubectl) against the fake API server: one test binary, one module per capability.
+
+mod apply;
+mod kubectl;
+mod logs;
+mod streams;
+mod support;
+mod watch;
+mod workloads;
