@@ -35,16 +35,7 @@ impl DockerTarget {
         builds: &[BuiltImage],
         output: &Output,
     ) -> Result<Vec<DeployedContainer>, DeployError> {
-        self.engine
-            .create_network(&self.network, &self.labels())
-            .await
-            .map_err(|e| {
-                engine_error(
-                    &format!("creating skaffold network {}", self.network),
-                    &e,
-                    StatusCode::DeployUnknown,
-                )
-            })?;
+        self.ensure_network().await?;
         let listed = builds.iter().filter(|build| {
             let listed = self.settings.images.contains(&build.image_name);
             if !listed {
@@ -58,6 +49,24 @@ impl DockerTarget {
         // The containers start together: most of a start is the engine's own work.
         futures_util::future::try_join_all(listed.map(|build| self.deploy_image(build, output)))
             .await
+    }
+
+    /// Creates the run's network unless a container this target runs is attached to it (a
+    /// redeploy then skips the engine round trip; Skaffold creates it once per run).
+    async fn ensure_network(&self) -> Result<(), DeployError> {
+        if !self.tracked().containers.is_empty() {
+            return Ok(());
+        }
+        self.engine
+            .create_network(&self.network, &self.labels())
+            .await
+            .map_err(|e| {
+                engine_error(
+                    &format!("creating skaffold network {}", self.network),
+                    &e,
+                    StatusCode::DeployUnknown,
+                )
+            })
     }
 
     async fn deploy_image(
