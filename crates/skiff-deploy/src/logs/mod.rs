@@ -2,6 +2,7 @@
 //! line becomes an `ApplicationLogEvent` and a terminal line, where a resumed read starts so
 //! no line is shown twice, and the retry backoff.
 
+pub(crate) mod attachment;
 pub(crate) mod cursor;
 pub(crate) mod format;
 mod prefix;

@@ -20,6 +20,7 @@ use tokio::time::Instant;
 
 use super::follower::{Follow, Followed, follow};
 use super::{IMAGE_LABEL, LogSettings};
+use crate::logs::attachment::{Attachment, FollowEnd};
 use crate::logs::cursor::Cursor;
 use crate::logs::format::{LineFormat, LineSink, Palette};
 use crate::logs::{backoff, stopped};
@@ -31,26 +32,13 @@ const RESYNC_PERIOD: Duration = Duration::from_secs(2);
 /// containers and the subscription taking effect (and a modest clock skew to the engine).
 const EVENT_REPLAY: Duration = Duration::from_secs(5);
 
-/// The least time between two attachments to one container, so that an engine that keeps
-/// ending a stream at once cannot make the streamer spin. Lines are not lost meanwhile: the
-/// next attachment resumes at the cursor.
-const MIN_REATTACH: Duration = Duration::from_millis(250);
-
 type Events = Pin<Box<dyn Stream<Item = Result<ContainerEvent, EngineError>> + Send>>;
 
 /// What the streamer knows about one container.
 #[derive(Debug)]
 struct Tracked {
     format: Arc<LineFormat>,
-    cursor: Cursor,
-    /// A follower is attached (or waiting to attach).
-    following: bool,
-    /// It may have written lines nobody has read: new, started again, or its last read failed.
-    unread: bool,
-    /// Failed attachments in a row.
-    failures: u32,
-    /// When a follower was last attached.
-    attached_at: Option<Instant>,
+    attachment: Attachment,
 }
 
 /// The reconciler's state.
@@ -121,7 +109,7 @@ impl Reconciler {
                     Some(Ok(event)) => {
                         event_failures = 0;
                         if let Some(tracked) = self.containers.get_mut(&event.id) {
-                            tracked.unread = true;
+                            tracked.attachment.mark_unread();
                         }
                         self.converge().await;
                     }
@@ -138,7 +126,7 @@ impl Reconciler {
                     events = Some(self.subscribe());
                     // Whatever happened while nobody watched: read every container again.
                     for tracked in self.containers.values_mut() {
-                        tracked.unread = true;
+                        tracked.attachment.mark_unread();
                     }
                     self.converge().await;
                 }
@@ -167,31 +155,22 @@ impl Reconciler {
         let Some(tracked) = self.containers.get_mut(&id) else {
             return;
         };
-        tracked.following = false;
-        match followed {
+        tracked.attachment.ended(match followed {
             Some(Followed {
                 cursor,
                 result: Ok(()),
                 ..
-            }) => {
-                tracked.cursor = cursor;
-                tracked.failures = 0;
-            }
+            }) => FollowEnd::Read(cursor),
             Some(Followed {
                 cursor,
                 result: Err(e),
                 ..
             }) => {
                 tracing::debug!("logs of container {id}: {e}");
-                tracked.cursor = cursor;
-                tracked.failures += 1;
-                tracked.unread = true;
+                FollowEnd::Failed(cursor)
             }
-            None => {
-                tracked.failures += 1;
-                tracked.unread = true;
-            }
-        }
+            None => FollowEnd::Lost,
+        });
     }
 
     /// Lists the run's containers and attaches a follower wherever one is missing.
@@ -209,8 +188,9 @@ impl Reconciler {
             self.settings.tail_lines
         };
         self.listed = true;
-        self.containers
-            .retain(|id, tracked| tracked.following || listed.iter().any(|c| &c.id == id));
+        self.containers.retain(|id, tracked| {
+            tracked.attachment.following() || listed.iter().any(|c| &c.id == id)
+        });
         // The engine lists the newest first; colours go to images in the order they came up.
         for container in listed.iter().rev() {
             self.track(container, tail);
@@ -227,11 +207,7 @@ impl Reconciler {
         let color = self.settings.color.then(|| self.palette.pick(image));
         let tracked = Tracked {
             format: Arc::new(LineFormat::new(image, self.settings.prefix, color)),
-            cursor: Cursor::start(tail),
-            following: false,
-            unread: true,
-            failures: 0,
-            attached_at: None,
+            attachment: Attachment::new(Cursor::start(tail)),
         };
         self.containers.insert(container.id.clone(), tracked);
     }
@@ -242,27 +218,18 @@ impl Reconciler {
         let Some(tracked) = self.containers.get_mut(&container.id) else {
             return;
         };
+        let attachment = &mut tracked.attachment;
         let wanted =
-            container.state != "created" && (container.state == "running" || tracked.unread);
-        if tracked.following || !wanted {
+            container.state != "created" && (container.state == "running" || attachment.unread());
+        if attachment.following() || !wanted {
             return;
         }
-        let now = Instant::now();
-        let delay = if tracked.failures > 0 {
-            backoff(tracked.failures)
-        } else {
-            tracked.attached_at.map_or(Duration::ZERO, |at| {
-                (at + MIN_REATTACH).saturating_duration_since(now)
-            })
-        };
-        tracked.following = true;
-        tracked.unread = false;
-        tracked.attached_at = Some(now + delay);
+        let (cursor, delay) = attachment.begin(Instant::now());
         let job = Follow {
             id: container.id.clone(),
             format: Arc::clone(&tracked.format),
             sink: self.sink.clone(),
-            cursor: tracked.cursor,
+            cursor,
             delay,
         };
         let handle = self

@@ -9,7 +9,6 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-use std::time::Duration;
 
 use futures_util::StreamExt;
 use futures_util::stream::{self, BoxStream};
@@ -21,14 +20,10 @@ use tokio::task::{self, JoinSet};
 use tokio::time::Instant;
 
 use super::follower::{Ended, Follow, Followed, follow};
+use crate::logs::attachment::{Attachment, FollowEnd};
 use crate::logs::cursor::Cursor;
 use crate::logs::format::{LineFormat, LineSink, Palette};
-use crate::logs::{LogSettings, backoff, stopped};
-
-/// The least time between two attachments to one container, so that a server that keeps
-/// ending a stream at once cannot make the streamer spin. Lines are not lost meanwhile: the
-/// next attachment resumes at the cursor.
-const MIN_REATTACH: Duration = Duration::from_millis(250);
+use crate::logs::{LogSettings, stopped};
 
 /// One container of one pod (pods by uid: a replacement with the same name is another pod).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -48,21 +43,13 @@ struct Tracked {
     api: Api<Pod>,
     pod: String,
     format: Arc<LineFormat>,
-    cursor: Cursor,
+    attachment: Attachment,
     /// Running, as the last pod event said.
     running: bool,
     /// Its restart count, as the last pod event said.
     restarts: i32,
     /// Its pod was deleted.
     gone: bool,
-    /// A follower is attached (or waiting to attach).
-    following: bool,
-    /// It may have written lines nobody has read: new, restarted, or its last read failed.
-    unread: bool,
-    /// Failed attachments in a row.
-    failures: u32,
-    /// When a follower was last attached.
-    attached_at: Option<Instant>,
 }
 
 /// The reconciler's state.
@@ -210,14 +197,10 @@ impl Reconciler {
             api: self.apis[index].clone(),
             pod: name,
             format: Arc::new(format),
-            cursor: Cursor::start(tail),
+            attachment: Attachment::new(Cursor::start(tail)),
             running: false,
             restarts: 0,
             gone: false,
-            following: false,
-            unread: true,
-            failures: 0,
-            attached_at: None,
         };
         self.containers.insert(key.clone(), tracked);
     }
@@ -230,7 +213,7 @@ impl Reconciler {
         tracked.running = status.state.as_ref().is_some_and(|s| s.running.is_some());
         if status.restart_count != tracked.restarts {
             tracked.restarts = status.restart_count;
-            tracked.unread = true;
+            tracked.attachment.mark_unread();
         }
     }
 
@@ -242,7 +225,7 @@ impl Reconciler {
             if key.uid == uid {
                 tracked.gone = true;
             }
-            !tracked.gone || tracked.following
+            !tracked.gone || tracked.attachment.following()
         });
     }
 
@@ -262,36 +245,27 @@ impl Reconciler {
             }
         };
         let tracked = self.containers.get_mut(&key)?;
-        tracked.following = false;
         let pod_gone = matches!(&followed, Some(f) if f.result == Ok(Ended::PodGone));
         if tracked.gone || pod_gone {
             self.containers.remove(&key);
             return None;
         }
-        match followed {
+        tracked.attachment.ended(match followed {
             Some(Followed {
                 cursor,
                 result: Ok(_),
                 ..
-            }) => {
-                tracked.cursor = cursor;
-                tracked.failures = 0;
-            }
+            }) => FollowEnd::Read(cursor),
             Some(Followed {
                 cursor,
                 result: Err(e),
                 ..
             }) => {
                 tracing::debug!("logs of {} container {}: {e}", tracked.pod, key.container);
-                tracked.cursor = cursor;
-                tracked.failures += 1;
-                tracked.unread = true;
+                FollowEnd::Failed(cursor)
             }
-            None => {
-                tracked.failures += 1;
-                tracked.unread = true;
-            }
-        }
+            None => FollowEnd::Lost,
+        });
         Some(key)
     }
 
@@ -301,27 +275,18 @@ impl Reconciler {
         let Some(tracked) = self.containers.get_mut(key) else {
             return;
         };
-        if tracked.following || tracked.gone || !(tracked.running || tracked.unread) {
+        let attachment = &mut tracked.attachment;
+        if attachment.following() || tracked.gone || !(tracked.running || attachment.unread()) {
             return;
         }
-        let now = Instant::now();
-        let delay = if tracked.failures > 0 {
-            backoff(tracked.failures)
-        } else {
-            tracked.attached_at.map_or(Duration::ZERO, |at| {
-                (at + MIN_REATTACH).saturating_duration_since(now)
-            })
-        };
-        tracked.following = true;
-        tracked.unread = false;
-        tracked.attached_at = Some(now + delay);
+        let (cursor, delay) = attachment.begin(Instant::now());
         let job = Follow {
             api: tracked.api.clone(),
             key: key.clone(),
             pod: tracked.pod.clone(),
             format: Arc::clone(&tracked.format),
             sink: self.sink.clone(),
-            cursor: tracked.cursor,
+            cursor,
             delay,
         };
         let handle = self.followers.spawn(follow(job, self.stop.clone()));
