@@ -5,5 +5,6 @@ pub mod docker;
 pub mod error;
 pub mod kubernetes;
 pub mod logs;
+pub mod ports;
 
 pub use error::DeployError;

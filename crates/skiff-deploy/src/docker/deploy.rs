@@ -152,7 +152,11 @@ impl DockerTarget {
         let mut tracked = self.tracked();
         let mut bindings = Vec::new();
         for request in self.port_requests.iter().filter(|r| r.is_for(image)) {
-            let Some(local_port) = tracked.ports.allocate(image, request) else {
+            let Some(local_port) =
+                tracked
+                    .ports
+                    .allocate(image, &request.bind_ip, request.local_port)
+            else {
                 tracked.ports.relinquish(image);
                 return Err(DeployError::new(
                     StatusCode::DeployUnknown,

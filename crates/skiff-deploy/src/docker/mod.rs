@@ -6,7 +6,7 @@ mod cleanup;
 mod deploy;
 pub mod logs;
 mod naming;
-pub(crate) mod ports;
+mod ports;
 mod status;
 pub mod sync;
 
@@ -19,9 +19,10 @@ use skiff_docker::Engine;
 use skiff_proto::enums::StatusCode;
 
 use crate::error::DeployError;
-use ports::{PortAllocator, PortRequest};
+use crate::ports::PortAllocator;
+use ports::PortRequest;
 
-pub use ports::{CONTAINER_RESOURCE_TYPE, DEFAULT_ADDRESS};
+pub use ports::CONTAINER_RESOURCE_TYPE;
 pub use status::STABLE_AFTER;
 
 /// The label carrying the run id on everything skiff deploys (Skaffold's label).

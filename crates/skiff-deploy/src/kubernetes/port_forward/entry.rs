@@ -9,8 +9,8 @@ use kube::{Api, Client, ResourceExt};
 use skiff_config::model::{IntOrString, PortForwardResource};
 use skiff_proto::enums::StatusCode;
 
-use crate::docker::DEFAULT_ADDRESS;
 use crate::error::DeployError;
+use crate::ports::{DEFAULT_ADDRESS, LocalBinding};
 
 /// A resource port to forward, checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,24 +100,11 @@ fn checked(
         Some(port) => port.clone(),
         None => return Err(invalid("port is required".to_owned())),
     };
-    let local_port = u16::try_from(resource.local_port).map_err(|_| {
-        invalid(format!(
-            "localPort {} is not a port number",
-            resource.local_port
-        ))
-    })?;
-    let address = if resource.address.is_empty() {
-        DEFAULT_ADDRESS.to_owned()
-    } else {
-        resource.address.clone()
-    };
-    let bind_ip = if address == "localhost" {
-        IpAddr::V4(Ipv4Addr::LOCALHOST)
-    } else {
-        address
-            .parse()
-            .map_err(|_| invalid(format!("address {address:?} is not an IP address")))?
-    };
+    let LocalBinding {
+        address,
+        bind_ip,
+        local_port,
+    } = LocalBinding::of(resource, invalid)?;
     let namespace = if resource.namespace.is_empty() {
         default_namespace.to_owned()
     } else {

@@ -25,8 +25,8 @@ use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 
 use crate::docker::RUN_ID_LABEL;
-use crate::docker::ports::{PortAllocator, PortRequest};
 use crate::error::DeployError;
+use crate::ports::PortAllocator;
 
 pub use entry::ForwardEntry;
 pub use modes::ForwardModes;
@@ -76,7 +76,8 @@ impl PortForwarder {
         let mut ports = PortAllocator::default();
         for entry in wanted(&client, settings).await? {
             let key = entry.key();
-            let Some(local_port) = ports.allocate(&key, &request(&entry)) else {
+            let Some(local_port) = ports.allocate(&key, &entry.bind_ip, entry.wanted_local_port())
+            else {
                 report_failure(output, &entry, "no local port is free");
                 continue;
             };
@@ -144,17 +145,6 @@ async fn wanted(
         }
     }
     Ok(unique)
-}
-
-/// The allocator's view of an entry.
-fn request(entry: &ForwardEntry) -> PortRequest {
-    PortRequest {
-        resource_name: entry.key(),
-        container_port: 0,
-        address: entry.address.clone(),
-        bind_ip: entry.bind_ip,
-        local_port: entry.wanted_local_port(),
-    }
 }
 
 /// Emits the forward's `PortForwardEvent` and prints Skaffold's line for it.
