@@ -9,7 +9,7 @@ use crate::requests::RequestRecord;
 use crate::router;
 use crate::script::PodTarget;
 use crate::state::{Options, Shared, lock};
-use crate::store::{ObjectKey, ResourceKey};
+use crate::store::ObjectKey;
 use serde_json::{Value, json};
 use std::net::SocketAddr;
 use std::path::Path;
@@ -250,17 +250,7 @@ impl FakeCluster {
         line: &str,
     ) -> Result<(), FakeError> {
         let store = lock(&self.shared.store);
-        let pod = store
-            .get(&ObjectKey::new(ResourceKey::core("pods"), namespace, pod))
-            .ok_or_else(|| {
-                ApiError::not_found(
-                    &crate::error::Qualified {
-                        group: "",
-                        plural: "pods",
-                    },
-                    pod,
-                )
-            })?;
+        let pod = crate::pods::stored(&store, namespace, pod)?;
         crate::kubelet::resolve_container(pod, Some(container))?;
         lock(&self.shared.logs).append(object::uid(pod), container, line);
         Ok(())

@@ -3,11 +3,10 @@
 //! close frame `[255, 0]`. What runs is up to the test: a real local process standing for the
 //! container, or a function.
 
-use crate::error::{ApiError, ApiResult, Qualified};
+use crate::error::{ApiError, ApiResult};
 use crate::kubelet;
 use crate::query::Query;
 use crate::state::{Shared, lock};
-use crate::store::{ObjectKey, ResourceKey};
 use crate::ws::{self, Inbox, Outbox, Socket};
 use axum::extract::Request;
 use axum::response::Response;
@@ -94,17 +93,7 @@ pub fn pod_exec(
 ) -> ApiResult<Response> {
     let exec = {
         let store = lock(&shared.store);
-        let pod = store
-            .get(&ObjectKey::new(ResourceKey::core("pods"), namespace, name))
-            .ok_or_else(|| {
-                ApiError::not_found(
-                    &Qualified {
-                        group: "",
-                        plural: "pods",
-                    },
-                    name,
-                )
-            })?;
+        let pod = crate::pods::stored(&store, namespace, name)?;
         let container = kubelet::resolve_container(pod, query.get("container"))?;
         let command: Vec<String> = query.all("command").into_iter().map(String::from).collect();
         if command.is_empty() {

@@ -2,12 +2,12 @@
 //! `container`, `follow`, `timestamps`, `tailLines`, `sinceTime` and `sinceSeconds`. A followed
 //! stream ends when its pod is deleted (a replacement pod has its own, fresh log).
 
-use crate::error::{ApiError, ApiResult, Qualified};
+use crate::error::{ApiError, ApiResult};
 use crate::kubelet;
 use crate::object;
 use crate::query::Query;
 use crate::state::{Shared, lock};
-use crate::store::{EventType, ObjectKey, ResourceKey, Signal};
+use crate::store::{EventType, ResourceKey, Signal};
 use axum::body::Body;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
@@ -173,17 +173,7 @@ impl Follow {
 pub fn pod_log(shared: &Shared, namespace: &str, name: &str, query: &Query) -> ApiResult<Response> {
     let selection = Selection::parse(query)?;
     let store = lock(&shared.store);
-    let pod = store
-        .get(&ObjectKey::new(ResourceKey::core("pods"), namespace, name))
-        .ok_or_else(|| {
-            ApiError::not_found(
-                &Qualified {
-                    group: "",
-                    plural: "pods",
-                },
-                name,
-            )
-        })?;
+    let pod = crate::pods::stored(&store, namespace, name)?;
     let container = kubelet::resolve_container(pod, query.get("container"))?;
     let uid = object::uid(pod).to_string();
     let logs = lock(&shared.logs);

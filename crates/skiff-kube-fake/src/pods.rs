@@ -8,7 +8,7 @@ use crate::object;
 use crate::script::PodOverride;
 use crate::selector::LabelSelector;
 use crate::state::{Shared, lock};
-use crate::store::{ObjectKey, Part, ResourceKey};
+use crate::store::{ObjectKey, Part, ResourceKey, Store};
 use serde_json::{Value, json};
 
 /// The pod-scripting handle of a [`crate::FakeCluster`].
@@ -20,14 +20,30 @@ fn key(namespace: &str, name: &str) -> ObjectKey {
     ObjectKey::new(ResourceKey::core("pods"), namespace, name)
 }
 
-fn missing(name: &str) -> FakeError {
-    FakeError::Api(ApiError::not_found(
+/// `404 NotFound` for the pod `name`.
+fn not_found(name: &str) -> ApiError {
+    ApiError::not_found(
         &Qualified {
             group: "",
             plural: "pods",
         },
         name,
-    ))
+    )
+}
+
+fn missing(name: &str) -> FakeError {
+    FakeError::Api(not_found(name))
+}
+
+/// The stored pod `namespace/name`, or the API's `404 NotFound` for it.
+pub(crate) fn stored<'s>(
+    store: &'s Store,
+    namespace: &str,
+    name: &str,
+) -> Result<&'s Value, ApiError> {
+    store
+        .get(&key(namespace, name))
+        .ok_or_else(|| not_found(name))
 }
 
 impl Pods<'_> {

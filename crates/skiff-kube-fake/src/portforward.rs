@@ -3,11 +3,11 @@
 //! number (little-endian u16). Data goes to the TCP address the test registered for the pod's
 //! port; the stream ends when that connection closes or the pod is deleted.
 
-use crate::error::{ApiError, ApiResult, Qualified};
+use crate::error::{ApiError, ApiResult};
 use crate::object;
 use crate::query::Query;
 use crate::state::{Shared, lock};
-use crate::store::{EventType, ObjectKey, ResourceKey, Signal};
+use crate::store::{EventType, Signal};
 use crate::ws::{self, Outbox, Socket};
 use axum::extract::Request;
 use axum::response::Response;
@@ -56,17 +56,7 @@ pub fn pod_portforward(
         return Err(ApiError::bad_request("at least one port must be specified"));
     }
     let store = lock(&shared.store);
-    let pod = store
-        .get(&ObjectKey::new(ResourceKey::core("pods"), namespace, name))
-        .ok_or_else(|| {
-            ApiError::not_found(
-                &Qualified {
-                    group: "",
-                    plural: "pods",
-                },
-                name,
-            )
-        })?;
+    let pod = crate::pods::stored(&store, namespace, name)?;
     let phase = pod
         .pointer("/status/phase")
         .and_then(|p| p.as_str())
