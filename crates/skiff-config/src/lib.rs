@@ -7,6 +7,7 @@
 
 pub mod defaults;
 pub mod error;
+pub mod hook_env;
 pub mod load;
 pub mod model;
 pub mod profiles;

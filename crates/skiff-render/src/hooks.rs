@@ -31,6 +31,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use skiff_config::hook_env::StaticHookEnv;
 use skiff_config::model::{PostRenderHookItem, RenderHookItem};
 use skiff_proto::enums::StatusCode;
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, BufReader};
@@ -47,16 +48,8 @@ pub trait HookOutput: Send + Sync {
 /// The `SKAFFOLD_*` variables of render hooks.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RenderHookEnv {
-    /// `--default-repo`, when set.
-    pub default_repo: Option<String>,
-    /// Whether the default repo supports nested repositories, when known.
-    pub multi_level_repo: Option<bool>,
-    /// The gRPC API port, when the API runs.
-    pub rpc_port: Option<u16>,
-    /// The HTTP API port, when the API runs.
-    pub http_port: Option<u16>,
-    /// The working directory.
-    pub work_dir: String,
+    /// The variables every hook gets.
+    pub statics: StaticHookEnv,
     /// The kube context.
     pub kube_context: String,
     /// The target namespaces.
@@ -64,29 +57,16 @@ pub struct RenderHookEnv {
 }
 
 impl RenderHookEnv {
-    /// The variables, in Skaffold's order.
+    /// The variables, in Skaffold's order: the static ones, then `SKAFFOLD_KUBE_CONTEXT` and
+    /// `SKAFFOLD_NAMESPACES`.
     pub fn vars(&self) -> Vec<(String, String)> {
-        let optional = [
-            ("SKAFFOLD_DEFAULT_REPO", self.default_repo.clone()),
-            (
-                "SKAFFOLD_MULTI_LEVEL_REPO",
-                self.multi_level_repo.map(|b| b.to_string()),
-            ),
-            ("SKAFFOLD_RPC_PORT", self.rpc_port.map(|p| p.to_string())),
-            ("SKAFFOLD_HTTP_PORT", self.http_port.map(|p| p.to_string())),
-        ];
-        optional
-            .into_iter()
-            .filter_map(|(k, v)| v.map(|v| (k.to_string(), v)))
-            .chain([
-                ("SKAFFOLD_WORK_DIR".to_string(), self.work_dir.clone()),
-                (
-                    "SKAFFOLD_KUBE_CONTEXT".to_string(),
-                    self.kube_context.clone(),
-                ),
-                ("SKAFFOLD_NAMESPACES".to_string(), self.namespaces.join(",")),
-            ])
-            .collect()
+        let mut vars = self.statics.vars();
+        vars.push((
+            "SKAFFOLD_KUBE_CONTEXT".to_string(),
+            self.kube_context.clone(),
+        ));
+        vars.push(("SKAFFOLD_NAMESPACES".to_string(), self.namespaces.join(",")));
+        vars
     }
 }
 
@@ -359,11 +339,13 @@ mod tests {
     #[test]
     fn variables_follow_skaffolds_order_and_skip_unset_ones() {
         let vars = RenderHookEnv {
-            default_repo: Some("reg".into()),
-            work_dir: "/w".into(),
+            statics: StaticHookEnv {
+                default_repo: Some("reg".into()),
+                work_dir: "/w".into(),
+                ..StaticHookEnv::default()
+            },
             kube_context: "kind".into(),
             namespaces: vec!["a".into(), "b".into()],
-            ..RenderHookEnv::default()
         }
         .vars();
         assert_eq!(

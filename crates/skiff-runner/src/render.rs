@@ -6,6 +6,7 @@ use std::path::Path;
 
 use skiff_build::builder::BuiltImage;
 use skiff_config::SkaffoldConfig;
+use skiff_config::hook_env::StaticHookEnv;
 use skiff_events::{Output, Phase};
 use skiff_render::helm::HelmOptions;
 use skiff_render::hooks::RenderHookEnv;
@@ -74,11 +75,13 @@ async fn run(
         .collect();
     let namespace = opts.namespace.clone().unwrap_or_default();
     let hook_env = RenderHookEnv {
-        default_repo: opts.default_repo.clone(),
-        work_dir: base_dir.display().to_string(),
+        statics: StaticHookEnv {
+            default_repo: opts.default_repo.clone(),
+            work_dir: base_dir.display().to_string(),
+            ..StaticHookEnv::default()
+        },
         kube_context: opts.kube_context.clone().unwrap_or_default(),
         namespaces: vec![namespace.clone()],
-        ..RenderHookEnv::default()
     };
     let helm = HelmOptions {
         kube_context: opts.kube_context.clone().unwrap_or_default(),
