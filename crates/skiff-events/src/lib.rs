@@ -8,6 +8,7 @@ pub mod duration;
 mod emit;
 pub mod errors;
 pub mod event_log;
+pub mod exit_status;
 mod history;
 mod hub;
 mod log_file;

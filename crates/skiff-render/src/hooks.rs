@@ -36,7 +36,9 @@ use skiff_config::model::{PostRenderHookItem, RenderHookItem};
 use skiff_proto::enums::StatusCode;
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, BufReader};
 
-use crate::tools::{ToolCommand, describe_status, find_on_path, quote_word};
+use skiff_events::exit_status::describe_exit;
+
+use crate::tools::{ToolCommand, find_on_path, quote_word};
 use crate::{ManifestList, RenderError};
 
 /// Where hooks write what they print, and the `Starting …`/`Completed …` lines.
@@ -220,7 +222,7 @@ impl RenderHookRunner<'_> {
             .await
             .map_err(|err| failed(format!("waiting for cmd: {err}")))?;
         if !status.success() {
-            return Err(failed(describe_status(&status)));
+            return Err(failed(describe_exit(&status)));
         }
         Ok(Some(captured))
     }

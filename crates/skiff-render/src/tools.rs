@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
+use skiff_events::exit_status::describe_exit;
 use skiff_proto::enums::{StatusCode, SuggestionCode};
 use tokio::io::AsyncWriteExt;
 use tokio::process::{Child, ChildStdin};
@@ -182,7 +183,7 @@ impl ToolCommand {
         let out = out?;
         Ok(ToolOutput {
             success: out.status.success(),
-            status: describe_status(&out.status),
+            status: describe_exit(&out.status),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
         })
@@ -242,21 +243,6 @@ impl ToolOutput {
             .find(|s| !s.is_empty())
             .map_or_else(|| self.status.clone(), str::to_string)
     }
-}
-
-/// Go's spelling of how a process ended: `exit status 2`, `signal: killed`.
-pub fn describe_status(status: &std::process::ExitStatus) -> String {
-    if let Some(code) = status.code() {
-        return format!("exit status {code}");
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::process::ExitStatusExt;
-        if let Some(signal) = status.signal() {
-            return format!("signal: {signal}");
-        }
-    }
-    status.to_string()
 }
 
 /// A word of a command line for messages, quoted when it has spaces or quotes or is empty.

@@ -57,35 +57,7 @@ pub enum RunError {
     },
 }
 
-/// Go's spelling of how a process ended: `exit status 2`, `signal: killed`.
-pub fn describe_status(status: &ExitStatus) -> String {
-    if let Some(code) = status.code() {
-        return format!("exit status {code}");
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::process::ExitStatusExt;
-        if let Some(signal) = status.signal() {
-            return format!("signal: {}", signal_name(signal));
-        }
-    }
-    status.to_string()
-}
-
-#[cfg(unix)]
-fn signal_name(signal: i32) -> String {
-    match signal {
-        libc::SIGHUP => "hangup".into(),
-        libc::SIGINT => "interrupt".into(),
-        libc::SIGQUIT => "quit".into(),
-        libc::SIGABRT => "aborted".into(),
-        libc::SIGKILL => "killed".into(),
-        libc::SIGSEGV => "segmentation fault".into(),
-        libc::SIGPIPE => "broken pipe".into(),
-        libc::SIGTERM => "terminated".into(),
-        other => format!("signal {other}"),
-    }
-}
+pub use skiff_events::exit_status::describe_exit as describe_status;
 
 /// Kills a child's process group when dropped, unless disarmed: what makes running a child
 /// cancellation-safe.

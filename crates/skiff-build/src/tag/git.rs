@@ -4,7 +4,9 @@
 use std::ffi::OsString;
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitStatus, Stdio};
+use std::process::{Command, Stdio};
+
+use skiff_events::exit_status::describe_exit;
 
 use crate::dockerfile::gopath::go_quote;
 
@@ -175,7 +177,7 @@ impl GitCommitTagger {
                 args: all,
                 stdout: out.stdout,
                 stderr: out.stderr,
-                cause: exit_cause(out.status),
+                cause: describe_exit(&out.status),
             });
         }
         Ok(trim_space(&out.stdout).to_vec())
@@ -248,20 +250,6 @@ fn trim_space(b: &[u8]) -> &[u8] {
         .rposition(|c| !is_space(c))
         .map_or(start, |i| i + 1);
     &b[start..end]
-}
-
-fn exit_cause(status: ExitStatus) -> String {
-    if let Some(code) = status.code() {
-        return format!("exit status {code}");
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::process::ExitStatusExt;
-        if let Some(sig) = status.signal() {
-            return format!("signal: {sig}");
-        }
-    }
-    status.to_string()
 }
 
 /// Skaffold's `sanitizeTag`: turns a git ref into a valid Docker tag. Every character outside
