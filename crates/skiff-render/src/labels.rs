@@ -28,6 +28,12 @@ use crate::{ManifestList, RenderError};
 
 /// The label carrying the run id; status checks, logs and cleanup select resources by it.
 pub const RUN_ID_LABEL: &str = "skaffold.dev/run-id";
+
+/// The label selector of everything a run deployed: `skaffold.dev/run-id=<run_id>` (Skaffold's
+/// `RunIDSelector`).
+pub fn run_id_selector(run_id: &str) -> String {
+    format!("{RUN_ID_LABEL}={run_id}")
+}
 /// The well-known label naming the tool that manages a resource.
 pub const MANAGED_BY_LABEL: &str = "app.kubernetes.io/managed-by";
 /// The value of [`MANAGED_BY_LABEL`] (Skaffold's, so IDEs and `skaffold` tools recognise it).

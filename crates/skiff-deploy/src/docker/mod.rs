@@ -25,8 +25,7 @@ use ports::PortRequest;
 pub use ports::CONTAINER_RESOURCE_TYPE;
 pub use status::STABLE_AFTER;
 
-/// The label carrying the run id on everything skiff deploys (Skaffold's label).
-pub const RUN_ID_LABEL: &str = "skaffold.dev/run-id";
+pub use skiff_render::labels::{RUN_ID_LABEL, run_id_selector};
 
 /// The label naming the artifact image a container was deployed from.
 pub const IMAGE_LABEL: &str = "skiff.dev/image";

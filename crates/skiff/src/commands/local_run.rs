@@ -1,7 +1,7 @@
 //! `skiff verify` and `skiff exec`: containers run to completion on the local engine.
 
 use skiff_config::SkaffoldConfig;
-use skiff_deploy::docker::{RUN_ID_LABEL, network_name};
+use skiff_deploy::docker::{network_name, run_id_selector};
 use skiff_docker::Engine;
 use skiff_runner::exec::exec;
 use skiff_runner::verify::{LocalRunOptions, verify};
@@ -48,7 +48,7 @@ pub async fn run(opts: LocalRunCommandOptions) -> anyhow::Result<()> {
 /// Removes what an interrupted or failed run may have left: the containers labelled with its
 /// run id and its network.
 async fn remove_run(engine: &Engine, run_id: &str) {
-    let label = format!("{RUN_ID_LABEL}={run_id}");
+    let label = run_id_selector(run_id);
     if let Ok(containers) = engine.containers_with_label(&label).await {
         for container in containers {
             if let Err(err) = engine.remove_container(&container.id).await {

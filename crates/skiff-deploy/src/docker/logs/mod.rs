@@ -16,7 +16,7 @@ use skiff_events::Output;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use super::{IMAGE_LABEL, RUN_ID_LABEL};
+use super::{IMAGE_LABEL, run_id_selector};
 use crate::logs::format::LineSink;
 use reconciler::Reconciler;
 
@@ -42,7 +42,7 @@ impl LogStreamer {
         let (stop, stopped) = watch::channel(false);
         let reconciler = Reconciler::new(
             engine,
-            format!("{RUN_ID_LABEL}={run_id}"),
+            run_id_selector(run_id),
             settings,
             LineSink::new(output, settings.muted),
             stopped,

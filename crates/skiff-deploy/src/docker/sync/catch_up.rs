@@ -19,7 +19,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use super::syncer::Syncer;
-use crate::docker::{IMAGE_LABEL, RUN_ID_LABEL};
+use crate::docker::{IMAGE_LABEL, run_id_selector};
 
 /// How often the containers are listed again even without events.
 const RESYNC_PERIOD: Duration = Duration::from_secs(2);
@@ -66,7 +66,7 @@ impl Syncer {
         let (stop, stopped) = watch::channel(false);
         let follower = Follower {
             syncer: self.clone(),
-            label: format!("{RUN_ID_LABEL}={run_id}"),
+            label: run_id_selector(run_id),
             output,
             known: HashSet::new(),
             pending: HashSet::new(),

@@ -18,10 +18,10 @@ use skiff_events::Output;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::docker::RUN_ID_LABEL;
 use crate::logs::LogSettings;
 use crate::logs::format::LineSink;
 use reconciler::Reconciler;
+use skiff_render::labels::run_id_selector;
 
 /// Follows the logs of every container of a run's pods until stopped or dropped.
 #[derive(Debug)]
@@ -45,7 +45,7 @@ impl PodLogStreamer {
         let reconciler = Reconciler::new(
             client,
             namespaces,
-            &format!("{RUN_ID_LABEL}={run_id}"),
+            &run_id_selector(run_id),
             settings,
             LineSink::new(output, settings.muted),
             stopped,

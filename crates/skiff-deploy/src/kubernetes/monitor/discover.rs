@@ -11,8 +11,8 @@ use skiff_proto::enums::{StatusCode, SuggestionCode};
 
 use super::read::{Target, describe};
 use crate::DeployError;
-use crate::docker::RUN_ID_LABEL;
 use crate::kubernetes::status::{CheckSettings, ResourceCheck, Workload};
+use skiff_render::labels::run_id_selector;
 
 /// The suggestion when the cluster could not be asked for the run's resources.
 const CHECK_CONNECTION_ACTION: &str = "Check your connection for the cluster";
@@ -31,7 +31,7 @@ impl Selection {
     pub fn run<S: Into<String>>(run_id: &str, namespaces: impl IntoIterator<Item = S>) -> Self {
         Self {
             namespaces: namespaces.into_iter().map(Into::into).collect(),
-            label_selector: format!("{RUN_ID_LABEL}={run_id}"),
+            label_selector: run_id_selector(run_id),
         }
     }
 }

@@ -24,9 +24,9 @@ use skiff_proto::v2::{IntOrString as ProtoIntOrString, PortForwardEvent};
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 
-use crate::docker::RUN_ID_LABEL;
 use crate::error::DeployError;
 use crate::ports::PortAllocator;
+use skiff_render::labels::run_id_selector;
 
 pub use entry::ForwardEntry;
 pub use modes::ForwardModes;
@@ -116,7 +116,7 @@ async fn wanted(
     client: &Client,
     settings: &PortForwardSettings,
 ) -> Result<Vec<ForwardEntry>, DeployError> {
-    let label = format!("{RUN_ID_LABEL}={}", settings.run_id);
+    let label = run_id_selector(&settings.run_id);
     let listing = |what: &str, e: kube::Error| {
         DeployError::new(
             StatusCode::DeployClusterConnectionErr,
