@@ -63,7 +63,8 @@ fn artifacts() -> Vec<BuiltArtifact> {
 }
 
 fn hydrate(list: &mut ManifestList, artifacts: &[BuiltArtifact], rules: &TransformRules) {
-    let labels = run_labels(Some("3f1c2a4e-run"), &["team=core".to_string()]).expect("labels");
+    let custom = [("team".to_string(), "core".to_string())].into();
+    let labels = run_labels(Some("3f1c2a4e-run"), &custom);
     replace_images(list, artifacts, rules).expect("images");
     set_labels(list, &labels, rules).expect("labels");
     set_namespace(list, "dev", rules).expect("namespace");

@@ -45,29 +45,18 @@ const METADATA_KEY: &str = "metadata";
 const LABELS_KEY: &str = "labels";
 
 /// The labels of a run: [`RUN_ID_LABEL`] and [`MANAGED_BY_LABEL`] when `run_id` is given (every
-/// command but `render`), then each `-l/--label` value `key=value` (`key` alone means an empty
-/// value; a value may contain `=`), later ones winning. Fails with `RENDER_SET_LABEL_ERR` for a
-/// value with an empty key.
+/// command but `render`), then the `-l/--label` labels, which win.
 pub fn run_labels(
     run_id: Option<&str>,
-    custom: &[String],
-) -> Result<BTreeMap<String, String>, RenderError> {
+    custom: &BTreeMap<String, String>,
+) -> BTreeMap<String, String> {
     let mut labels = BTreeMap::new();
     if let Some(run_id) = run_id {
         labels.insert(RUN_ID_LABEL.to_string(), run_id.to_string());
         labels.insert(MANAGED_BY_LABEL.to_string(), MANAGED_BY.to_string());
     }
-    for label in custom {
-        let (key, value) = label.split_once('=').unwrap_or((label, ""));
-        if key.is_empty() {
-            return Err(RenderError::new(
-                StatusCode::RenderSetLabelErr,
-                format!("invalid --label {label:?}: the label key is empty; use KEY=VALUE"),
-            ));
-        }
-        labels.insert(key.to_string(), value.to_string());
-    }
-    Ok(labels)
+    labels.extend(custom.clone());
+    labels
 }
 
 /// Adds `labels` to the resources of `list` that `rules` allow (see the module docs). With no
@@ -173,7 +162,7 @@ mod tests {
     use skiff_config::model::ResourceSelectorConfig;
 
     use super::*;
-    use crate::testing::{assert_contains, assert_yaml, edited, manifests};
+    use crate::testing::{assert_yaml, edited, manifests};
 
     fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
         pairs
@@ -209,30 +198,22 @@ mod tests {
 
     #[test]
     fn run_labels_then_custom_labels() {
-        let got = run_labels(
-            Some("abc"),
-            &["team=core".into(), "flag".into(), "expr=a=b".into()],
-        )
-        .unwrap();
+        let got = run_labels(Some("abc"), &labels(&[("team", "core"), ("expr", "a=b")]));
         assert_eq!(
             got,
             labels(&[
                 ("app.kubernetes.io/managed-by", "skaffold"),
                 ("expr", "a=b"),
-                ("flag", ""),
                 ("skaffold.dev/run-id", "abc"),
                 ("team", "core"),
             ])
         );
-        let overridden = run_labels(Some("abc"), &["skaffold.dev/run-id=mine".into()]).unwrap();
+        let overridden = run_labels(Some("abc"), &labels(&[("skaffold.dev/run-id", "mine")]));
         assert_eq!(overridden[RUN_ID_LABEL], "mine");
         assert_eq!(
-            run_labels(None, &["a=b".into()]).unwrap(),
+            run_labels(None, &labels(&[("a", "b")])),
             labels(&[("a", "b")])
         );
-        let err = run_labels(None, &["=v".into()]).unwrap_err();
-        assert_eq!(err.code, StatusCode::RenderSetLabelErr);
-        assert_contains(&err.message, "\"=v\"");
     }
 
     #[test]

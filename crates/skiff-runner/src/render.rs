@@ -64,8 +64,7 @@ async fn run(
     opts: &RenderOptions,
     output: &Output,
 ) -> Result<ManifestList, skiff_render::RenderError> {
-    let mut labels = run_labels(opts.run_id.as_deref(), &[])?;
-    labels.extend(opts.labels.clone());
+    let labels = run_labels(opts.run_id.as_deref(), &opts.labels);
     let artifacts: Vec<BuiltArtifact> = builds
         .iter()
         .map(|b| BuiltArtifact {
