@@ -430,8 +430,8 @@ pub struct RenderSettings {
     pub labels: std::collections::BTreeMap<String, String>,
     /// `-n/--namespace`.
     pub namespace: Option<String>,
-    /// `--digest-source` (`remote`, `local`, `tag`, `none`); `None`: chosen by the cluster.
-    pub digest_source: Option<String>,
+    /// `--digest-source`; `None`: chosen by the cluster.
+    pub digest_source: Option<skiff_render::images::DigestSource>,
     /// `--offline`: no namespace injected.
     pub offline: bool,
     /// `--loud`: show the build's output.

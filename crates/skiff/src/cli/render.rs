@@ -3,7 +3,8 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use clap::builder::PossibleValuesParser;
+use clap::builder::{PossibleValuesParser, TypedValueParser};
+use skiff_render::images::DigestSource;
 
 use super::pipeline::{BuildFlags, PrebuiltFlags, SessionArgs, parse_labels};
 use crate::exit::UsageError;
@@ -43,8 +44,9 @@ pub struct RenderArgs {
     /// images, 'tag' to use the tags without building, 'none' to leave the images of the
     /// manifests as they are (default: 'tag' for a local cluster or none, else 'remote')
     #[arg(long, value_name = "SOURCE",
-          value_parser = PossibleValuesParser::new(["remote", "local", "tag", "none"]))]
-    pub digest_source: Option<String>,
+          value_parser = PossibleValuesParser::new(DigestSource::VALUES)
+              .try_map(|value| value.parse::<DigestSource>()))]
+    pub digest_source: Option<DigestSource>,
 
     /// Do not connect to Kubernetes API server for manifest creation and validation; no
     /// metadata.namespace is injected and the manifests are not changed otherwise
@@ -73,7 +75,7 @@ impl RenderArgs {
             render: RenderSettings {
                 labels: parse_labels(&self.labels)?,
                 namespace: self.namespace.clone().filter(|n| !n.is_empty()),
-                digest_source: self.digest_source.clone(),
+                digest_source: self.digest_source,
                 offline: self.offline,
                 loud: self.loud,
                 output: self.output.clone().filter(|p| !p.as_os_str().is_empty()),

@@ -91,10 +91,6 @@ async fn images(
 /// `--digest-source`, or the default for the kube context: `tag` for a local cluster (or
 /// none at all), `remote` otherwise.
 fn digest_source(settings: &RenderSettings, kube_context: Option<&str>) -> DigestSource {
-    let flag = settings
-        .digest_source
-        .as_deref()
-        .and_then(|value| value.parse().ok());
     let context = kube_context
         .map(str::to_owned)
         .or_else(current_kube_context);
@@ -106,7 +102,7 @@ fn digest_source(settings: &RenderSettings, kube_context: Option<&str>) -> Diges
         };
         cluster::detect(&context, &LocalSettings::default(), None).local
     });
-    DigestSource::resolve(flag, local)
+    DigestSource::resolve(settings.digest_source, local)
 }
 
 /// `reference@digest` with the digest the registry holds for `reference`.
