@@ -63,20 +63,9 @@ async fn get(port: u16) -> String {
 }
 
 async fn running_pod(fake: &FakeCluster, except: &[String]) -> String {
-    let mut found = None;
-    let ok = fake
-        .wait_until(PATIENCE, |f| {
-            found = f
-                .list("v1", "Pod", Some("default"))
-                .into_iter()
-                .filter(|p| p["status"]["phase"] == "Running")
-                .filter_map(|p| p["metadata"]["name"].as_str().map(String::from))
-                .find(|n| !except.contains(n));
-            found.is_some()
-        })
-        .await;
-    assert!(ok, "a running pod");
-    found.unwrap()
+    let accept = |name: &str| !except.iter().any(|e| e == name);
+    let found = fake.running_pod("default", PATIENCE, accept).await;
+    found.expect("a running pod")
 }
 
 #[tokio::test]

@@ -21,23 +21,11 @@ const PATIENCE: Duration = Duration::from_secs(10);
 
 const RUN_ID: &str = "run-logs";
 
-/// A running pod of `default` with the run's label whose name starts with `prefix` and is not
-/// in `except`.
+/// A running pod of `default` whose name starts with `prefix` and is not in `except`.
 async fn running_pod(fake: &FakeCluster, prefix: &str, except: &[String]) -> String {
-    let mut found = None;
-    let ok = fake
-        .wait_until(PATIENCE, |f| {
-            found = f
-                .list("v1", "Pod", Some("default"))
-                .into_iter()
-                .filter(|p| p["status"]["phase"] == "Running")
-                .filter_map(|p| p["metadata"]["name"].as_str().map(String::from))
-                .find(|n| n.starts_with(prefix) && !except.contains(n));
-            found.is_some()
-        })
-        .await;
-    assert!(ok, "a running pod {prefix}*");
-    found.unwrap()
+    let accept = |name: &str| name.starts_with(prefix) && !except.iter().any(|e| e == name);
+    let found = fake.running_pod("default", PATIENCE, accept).await;
+    found.unwrap_or_else(|| panic!("no running pod {prefix}*"))
 }
 
 async fn printed_contains(printed: &Printed, text: &str) {

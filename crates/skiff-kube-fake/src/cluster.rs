@@ -354,4 +354,26 @@ impl FakeCluster {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
+
+    /// Waits up to `timeout` for a `Running` pod of `namespace` whose name `accept` takes, and
+    /// returns the first one's name.
+    pub async fn running_pod(
+        &self,
+        namespace: &str,
+        timeout: Duration,
+        accept: impl Fn(&str) -> bool,
+    ) -> Option<String> {
+        let mut found = None;
+        self.wait_until(timeout, |fake| {
+            found = fake
+                .list("v1", "Pod", Some(namespace))
+                .into_iter()
+                .filter(|pod| pod["status"]["phase"] == "Running")
+                .filter_map(|pod| pod["metadata"]["name"].as_str().map(String::from))
+                .find(|name| accept(name));
+            found.is_some()
+        })
+        .await;
+        found
+    }
 }
