@@ -91,6 +91,9 @@ async fn images(
 /// `--digest-source`, or the default for the kube context: `tag` for a local cluster (or
 /// none at all), `remote` otherwise.
 fn digest_source(settings: &RenderSettings, kube_context: Option<&str>) -> DigestSource {
+    if let Some(flag) = settings.digest_source {
+        return flag;
+    }
     let context = kube_context
         .map(str::to_owned)
         .or_else(current_kube_context);
@@ -102,7 +105,7 @@ fn digest_source(settings: &RenderSettings, kube_context: Option<&str>) -> Diges
         };
         cluster::detect(&context, &LocalSettings::default(), None).local
     });
-    DigestSource::resolve(settings.digest_source, local)
+    DigestSource::resolve(None, local)
 }
 
 /// `reference@digest` with the digest the registry holds for `reference`.
