@@ -6,5 +6,8 @@ pub mod error;
 pub mod kubernetes;
 pub mod logs;
 pub mod ports;
+pub mod sync;
+pub mod target;
 
 pub use error::DeployError;
+pub use target::{Background, Target};

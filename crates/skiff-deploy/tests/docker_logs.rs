@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use futures_util::TryStreamExt;
+use skiff_deploy::Background;
 use skiff_deploy::docker::logs::{LogPrefix, LogSettings, LogStreamer};
 use skiff_deploy::docker::{IMAGE_LABEL, RUN_ID_LABEL};
 use skiff_docker::{ContainerSpec, Engine};

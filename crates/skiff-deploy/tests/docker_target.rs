@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use skiff_build::builder::BuiltImage;
 use skiff_config::model::{IntOrString, PortForwardResource, ResourceType};
+use skiff_deploy::Target;
 use skiff_deploy::docker::{
     DeployedContainer, DockerSettings, DockerTarget, IMAGE_LABEL, RUN_ID_LABEL,
     StatusCheckSettings, network_name,
@@ -16,6 +17,7 @@ use skiff_events::{Output, Stream};
 use skiff_proto::enums::StatusCode;
 use skiff_proto::v2::event::EventType;
 use skiff_proto::v2::{PortForwardEvent, StatusCheckSubtaskEvent};
+use skiff_render::ManifestList;
 use skiff_testenv::{
     Printed, Scratch, assert_contains, base_image, engine, free_port, on_both_engines,
     recorded_events, recorded_output, unique,
@@ -76,7 +78,11 @@ async fn deploy(
     image: &BuiltImage,
 ) -> Vec<DeployedContainer> {
     target
-        .deploy(std::slice::from_ref(image), output)
+        .deploy(
+            std::slice::from_ref(image),
+            &ManifestList::default(),
+            output,
+        )
         .await
         .unwrap()
 }
@@ -166,7 +172,11 @@ async fn two_images_are_deployed_reachable_and_removed(host_var: &str) {
     );
 
     let deployed = target
-        .deploy(&[web_a.clone(), web_b.clone()], &output)
+        .deploy(
+            &[web_a.clone(), web_b.clone()],
+            &ManifestList::default(),
+            &output,
+        )
         .await
         .unwrap();
     target.status_check(&deployed, &output).await.unwrap();
@@ -234,7 +244,10 @@ async fn two_images_are_deployed_reachable_and_removed(host_var: &str) {
         .unwrap();
     assert_eq!(details.networks, [network_name(&run_id)]);
 
-    target.cleanup(&output, false).await.unwrap();
+    target
+        .cleanup(&ManifestList::default(), &output, false)
+        .await
+        .unwrap();
     for container in &deployed {
         assert!(
             !exists(&engine, &container.id).await,
@@ -245,7 +258,10 @@ async fn two_images_are_deployed_reachable_and_removed(host_var: &str) {
     assert!(!has_network(&engine, &run_id).await);
     assert!(target.containers().is_empty());
     // A second cleanup finds nothing and is not an error.
-    target.cleanup(&output, false).await.unwrap();
+    target
+        .cleanup(&ManifestList::default(), &output, false)
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
@@ -279,7 +295,10 @@ async fn a_redeploy_replaces_the_container_under_the_same_name_and_port() {
     assert_eq!(target.containers(), second);
     target.status_check(&second, &output).await.unwrap();
     assert_contains(&http_get(port).await, "first");
-    target.cleanup(&output, false).await.unwrap();
+    target
+        .cleanup(&ManifestList::default(), &output, false)
+        .await
+        .unwrap();
 }
 
 async fn a_taken_name_gets_a_counter(host_var: &str) {
@@ -304,7 +323,10 @@ async fn a_taken_name_gets_a_counter(host_var: &str) {
     let deployed = deploy(&target, &output, &app).await;
 
     assert_eq!(deployed[0].name, format!("{}-1", app.image_name));
-    target.cleanup(&output, false).await.unwrap();
+    target
+        .cleanup(&ManifestList::default(), &output, false)
+        .await
+        .unwrap();
     assert!(!exists(&engine, &deployed[0].id).await);
     // A container the target did not label is not its to remove.
     assert!(exists(&engine, &squatter).await);
@@ -359,7 +381,10 @@ async fn a_container_that_exits_fails_the_status_check_with_its_code_and_logs(ho
             " - container/{name} failed. Error: container {name} terminated with exit code 3.\n"
         ),
     );
-    target.cleanup(&output, false).await.unwrap();
+    target
+        .cleanup(&ManifestList::default(), &output, false)
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
@@ -379,7 +404,10 @@ async fn a_container_that_completes_counts_as_stable() {
         &printed.text(),
         &format!(" - container/{} is ready.\n", deployed[0].name),
     );
-    target.cleanup(&output, false).await.unwrap();
+    target
+        .cleanup(&ManifestList::default(), &output, false)
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
@@ -407,7 +435,10 @@ async fn an_unhealthy_container_fails_the_status_check() {
         err.message
     );
     assert_contains(&err.message, "is unhealthy");
-    target.cleanup(&output, false).await.unwrap();
+    target
+        .cleanup(&ManifestList::default(), &output, false)
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
@@ -443,7 +474,10 @@ async fn a_container_not_stable_by_the_deadline_fails_the_status_check() {
         "{}",
         err.message
     );
-    target.cleanup(&output, false).await.unwrap();
+    target
+        .cleanup(&ManifestList::default(), &output, false)
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
@@ -472,7 +506,10 @@ async fn a_taken_host_port_moves_to_a_free_one() {
     assert_eq!(port_events(&output)[0].local_port, i32::from(chosen));
     assert_contains(&http_get(chosen).await, "moved");
     drop(holder);
-    target.cleanup(&output, false).await.unwrap();
+    target
+        .cleanup(&ManifestList::default(), &output, false)
+        .await
+        .unwrap();
 }
 
 /// Deploys `image` with a target of its own and returns what it started.
@@ -493,7 +530,10 @@ async fn a_later_run_removes_what_an_earlier_one_left(host_var: &str) {
 
     // `delete`: a new process, another run id, the same config.
     let (later, output, _) = target(&engine, settings(&second_run, &[&app]));
-    later.cleanup(&output, false).await.unwrap();
+    later
+        .cleanup(&ManifestList::default(), &output, false)
+        .await
+        .unwrap();
 
     assert!(
         !exists(&engine, &left.id).await,
@@ -513,7 +553,10 @@ async fn a_dry_run_lists_and_removes_nothing() {
     let left = deploy_alone(&engine, &first_run, &app).await;
 
     let (later, output, printed) = target(&engine, settings(&second_run, &[&app]));
-    later.cleanup(&output, true).await.unwrap();
+    later
+        .cleanup(&ManifestList::default(), &output, true)
+        .await
+        .unwrap();
 
     assert!(exists(&engine, &left.id).await);
     assert!(has_network(&engine, &first_run).await);
@@ -559,7 +602,7 @@ async fn images_not_listed_are_skipped() {
     let (target, output, _) = target(&engine, settings(&run_id, &[&listed]));
 
     let deployed = target
-        .deploy(&[other, listed.clone()], &output)
+        .deploy(&[other, listed.clone()], &ManifestList::default(), &output)
         .await
         .unwrap();
 
@@ -574,7 +617,10 @@ async fn images_not_listed_are_skipped() {
         .map(|c| (c.id, c.name))
         .collect();
     assert_eq!(running.len(), 1);
-    target.cleanup(&output, false).await.unwrap();
+    target
+        .cleanup(&ManifestList::default(), &output, false)
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
@@ -599,7 +645,11 @@ async fn an_address_of_no_local_interface_fails_the_deploy_cleanly() {
     );
 
     let err = target
-        .deploy(std::slice::from_ref(&app), &output)
+        .deploy(
+            std::slice::from_ref(&app),
+            &ManifestList::default(),
+            &output,
+        )
         .await
         .unwrap_err();
 

@@ -10,6 +10,7 @@ use kube::Api;
 use kube::api::PostParams;
 use serde_json::json;
 use skiff_config::model::{IntOrString, PortForwardResource, ResourceType};
+use skiff_deploy::Background;
 use skiff_deploy::kubernetes::port_forward::{
     ForwardEntry, ForwardModes, PortForwardSettings, PortForwarder,
 };

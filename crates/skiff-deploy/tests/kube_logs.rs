@@ -9,6 +9,7 @@ use k8s_openapi::api::core::v1::Pod;
 use kube::Api;
 use kube::api::PostParams;
 use serde_json::json;
+use skiff_deploy::Background;
 use skiff_deploy::kubernetes::logs::PodLogStreamer;
 use skiff_deploy::logs::{LogPrefix, LogSettings};
 use skiff_events::Stream;

@@ -4,6 +4,7 @@
 use crate::error::{ApiError, ApiResult};
 use crate::object;
 use crate::patch::{self, Apply};
+use crate::protobuf;
 use crate::query::Query;
 use crate::registry::ResourceType;
 use crate::selector::{FieldSelector, LabelSelector};
@@ -122,8 +123,15 @@ fn not_found(target: &Target, name: &str) -> ApiError {
     )
 }
 
-/// Decodes a JSON or YAML body into an object.
+/// Decodes a JSON, YAML or (for the kinds [`protobuf`] knows) protobuf body into an object.
 fn decode(body: &Body<'_>) -> ApiResult<Value> {
+    if protobuf::is_protobuf(body.bytes) {
+        return protobuf::decode(body.bytes).map_err(|err| {
+            ApiError::bad_request(format!(
+                "the body of the request could not be decoded: {err}"
+            ))
+        });
+    }
     let value: Value = serde_json::from_slice(body.bytes)
         .or_else(|_| serde_yaml_ng::from_slice(body.bytes))
         .map_err(|err| {

@@ -20,6 +20,18 @@ pub fn version() -> Value {
     })
 }
 
+/// `/openapi/v2`: an empty OpenAPI v2 document in protobuf, the form clients ask for (zero bytes
+/// decode to a document with no definitions and no paths; served as `application/octet-stream`
+/// like a real server, since the protobuf media type clients accept is no valid MIME type). Clients that validate objects client-side (helm, kubectl without
+/// `--validate=false`) then find no schema for any kind and skip validation, as they do for
+/// kinds a real server has no schema for, instead of failing to download the document.
+pub async fn openapi_v2() -> impl axum::response::IntoResponse {
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/octet-stream")],
+        Vec::<u8>::new(),
+    )
+}
+
 /// `/api`: the core versions, with the address clients reached the server at.
 pub fn core_versions(server_address: &str) -> Value {
     json!({

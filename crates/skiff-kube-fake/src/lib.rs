@@ -27,12 +27,17 @@
 //! client-side `apply --validate=false`, `get -o json|yaml|jsonpath`, `rollout status`,
 //! `describe`, `logs`, `delete` and `exec` (also `-i`, so `tar` file sync runs for real).
 //!
-//! Not simulated: admission, RBAC, authentication; OpenAPI documents (`/openapi/*` answer 404,
-//! so kubectl needs `--validate=false`); Table output (plain `kubectl get` prints only names and
+//! The helm CLI works through it too (`install`/`upgrade` with `--wait`, `get`, `uninstall`):
+//! `/openapi/v2` is an empty document (so client-side validation finds no schema and skips),
+//! Secrets and ConfigMaps may be sent in protobuf (helm's release storage does), and Services
+//! get a cluster IP.
+//!
+//! Not simulated: admission, RBAC, authentication; OpenAPI schemas (`/openapi/v3` answers 404,
+//! `/openapi/v2` has no definitions); Table output (plain `kubectl get` prints only names and
 //! ages); `kubectl port-forward` (it tunnels SPDY through the WebSocket; kube-rs's
-//! port-forward works); protobuf; aggregated discovery; JSON patch
-//! (`application/json-patch+json` answers 415); `dryRun`; graceful deletion (deletes are
-//! immediate); list paging (`limit` is ignored, lists are complete).
+//! port-forward works); protobuf other than the request bodies above; aggregated discovery;
+//! JSON patch (`application/json-patch+json` answers 415); `dryRun`; graceful deletion (deletes
+//! are immediate); list paging (`limit` is ignored, lists are complete).
 
 mod api;
 mod behaviour;
@@ -50,6 +55,7 @@ mod object;
 mod patch;
 mod pods;
 mod portforward;
+mod protobuf;
 mod query;
 mod registry;
 mod requests;

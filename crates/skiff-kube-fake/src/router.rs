@@ -24,6 +24,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/version", get(|| async { Json(discovery::version()) }))
         .route("/api", get(core_versions))
         .route("/apis", get(groups))
+        .route("/openapi/v2", get(discovery::openapi_v2))
         .route("/healthz", get(|| async { "ok" }))
         .route("/livez", get(|| async { "ok" }))
         .route("/readyz", get(|| async { "ok" }))

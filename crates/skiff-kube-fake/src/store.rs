@@ -3,7 +3,7 @@
 //! the API machinery every write goes through (metadata defaults, generation, validation,
 //! CRD registration, cascading deletes).
 
-use crate::defaults::{default_job, initial_status, is_crd_type};
+use crate::defaults::{default_job, default_service, initial_status, is_crd_type};
 use crate::error::{ApiError, ApiResult, Qualified};
 use crate::registry::{Registry, ResourceType};
 use crate::{names, object, validate};
@@ -255,6 +255,7 @@ impl Store {
             object::metadata_mut(&mut obj).insert("generation".into(), json!(1));
         }
         default_job(rt, &mut obj);
+        default_service(rt, &mut obj, self.rv + 1);
         validate::workload(rt, &obj, None)?;
         if is_crd_type(rt) {
             self.registry.register_crd(&obj)?;

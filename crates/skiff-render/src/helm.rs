@@ -152,7 +152,9 @@ impl ReleaseContext<'_> {
 }
 
 /// The release's `overrides` as a values file, kept until the returned file is dropped.
-fn write_overrides(release: &HelmRelease) -> Result<Option<tempfile::NamedTempFile>, RenderError> {
+pub fn write_overrides(
+    release: &HelmRelease,
+) -> Result<Option<tempfile::NamedTempFile>, RenderError> {
     if release.overrides.is_empty() {
         return Ok(None);
     }

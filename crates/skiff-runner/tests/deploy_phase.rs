@@ -10,7 +10,9 @@ use skiff_docker::Engine;
 use skiff_events::{Output, Stream};
 use skiff_proto::enums::StatusCode;
 use skiff_proto::v2::event::EventType;
-use skiff_runner::deploy::{DeployOptions, cleanup, deploy, docker_target};
+use std::path::Path;
+
+use skiff_runner::deploy::{DeployOptions, ManifestSource, cleanup, deploy, docker_target};
 use skiff_testenv::{Scratch, assert_contains, engine, recorded_events, recorded_output, unique};
 
 /// A test's run and image; what the run deploys, its network and the image are removed when it
@@ -95,10 +97,16 @@ async fn a_stable_deploy_reports_render_deploy_and_status_check() {
     };
     let run = Run::new(&engine, r#"["sleep", "3600"]"#).await;
     let config = run.config();
-    let target = docker_target(&[&config], &engine, &run.options()).unwrap();
+    let (configs, opts) = ([&config], run.options());
+    let target = docker_target(&configs, &engine, &opts).unwrap();
+    let source = ManifestSource {
+        configs: &configs,
+        base_dir: Path::new("."),
+        opts: &opts,
+    };
     let (output, _) = recorded_output();
 
-    deploy(&target, std::slice::from_ref(&run.image), &output)
+    deploy(&target, &source, std::slice::from_ref(&run.image), &output)
         .await
         .unwrap();
 
@@ -134,7 +142,7 @@ async fn a_stable_deploy_reports_render_deploy_and_status_check() {
         "Succeeded"
     );
 
-    cleanup(&target, &output, false).await.unwrap();
+    cleanup(&target, &source, &output, false).await.unwrap();
     assert_eq!(run.containers(&engine).await, 0);
     let network = network_name(&run.run_id);
     assert!(!engine.network_exists(&network).await.unwrap());
@@ -147,10 +155,16 @@ async fn a_crashing_container_fails_status_check_and_deploy() {
     };
     let run = Run::new(&engine, r#"["sh", "-c", "echo cannot start >&2; exit 4"]"#).await;
     let config = run.config();
-    let target = docker_target(&[&config], &engine, &run.options()).unwrap();
+    let (configs, opts) = ([&config], run.options());
+    let target = docker_target(&configs, &engine, &opts).unwrap();
+    let source = ManifestSource {
+        configs: &configs,
+        base_dir: Path::new("."),
+        opts: &opts,
+    };
     let (output, _) = recorded_output();
 
-    let err = deploy(&target, std::slice::from_ref(&run.image), &output)
+    let err = deploy(&target, &source, std::slice::from_ref(&run.image), &output)
         .await
         .unwrap_err();
 
@@ -170,7 +184,7 @@ async fn a_crashing_container_fails_status_check_and_deploy() {
         ]
     );
     assert_eq!(output.hub().state().deploy_state.unwrap().status, "Failed");
-    cleanup(&target, &output, false).await.unwrap();
+    cleanup(&target, &source, &output, false).await.unwrap();
 }
 
 #[tokio::test]
@@ -182,10 +196,16 @@ async fn a_config_can_turn_the_status_check_off() {
     let run = Run::new(&engine, r#"["sh", "-c", "exit 4"]"#).await;
     let mut config = run.config();
     config.pipeline.deploy.status_check = Some(false);
-    let target = docker_target(&[&config], &engine, &run.options()).unwrap();
+    let (configs, opts) = ([&config], run.options());
+    let target = docker_target(&configs, &engine, &opts).unwrap();
+    let source = ManifestSource {
+        configs: &configs,
+        base_dir: Path::new("."),
+        opts: &opts,
+    };
     let (output, _) = recorded_output();
 
-    deploy(&target, std::slice::from_ref(&run.image), &output)
+    deploy(&target, &source, std::slice::from_ref(&run.image), &output)
         .await
         .unwrap();
 
@@ -200,11 +220,11 @@ async fn a_config_can_turn_the_status_check_off() {
             "task Deploy-0 Succeeded",
         ]
     );
-    cleanup(&target, &output, true).await.unwrap();
+    cleanup(&target, &source, &output, true).await.unwrap();
     assert_eq!(
         run.containers(&engine).await,
         1,
         "a dry run removed the container"
     );
-    cleanup(&target, &output, false).await.unwrap();
+    cleanup(&target, &source, &output, false).await.unwrap();
 }

@@ -323,6 +323,14 @@ pub struct DeploySettings {
     pub status_check: Option<bool>,
     /// `--mute-logs`: the phases whose own output goes to log files.
     pub mute_logs: MutedPhases,
+    /// `-n/--namespace`: where namespaced objects naming none are deployed.
+    pub namespace: Option<String>,
+    /// `--force`: re-create objects whose update the cluster refuses.
+    pub force: bool,
+    /// `--port-forward`: what the Kubernetes target forwards.
+    pub port_forward: skiff_deploy::kubernetes::port_forward::ForwardModes,
+    /// `--kubeconfig`.
+    pub kubeconfig: Option<PathBuf>,
 }
 
 /// Where a pipeline command's phase output goes.
@@ -447,6 +455,10 @@ pub struct DeleteCommandOptions {
     pub config: ConfigOptions,
     /// `--dry-run`: print what would be removed.
     pub dry_run: bool,
+    /// `-n/--namespace`: where namespaced objects naming none were deployed.
+    pub namespace: Option<String>,
+    /// `--kubeconfig`.
+    pub kubeconfig: Option<PathBuf>,
 }
 
 /// Options of `skiff test`.

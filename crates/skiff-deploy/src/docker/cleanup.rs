@@ -22,7 +22,11 @@ impl DockerTarget {
     /// Removes what the target started and what earlier runs of the same images left. With
     /// `dry_run`, prints what would be removed and removes nothing. Objects already gone are
     /// not an error, and a network still used by containers outside the cleanup is kept.
-    pub async fn cleanup(&self, output: &Output, dry_run: bool) -> Result<(), DeployError> {
+    pub(crate) async fn remove_deployed(
+        &self,
+        output: &Output,
+        dry_run: bool,
+    ) -> Result<(), DeployError> {
         let leftovers = self.leftovers().await?;
         if dry_run {
             let listed: String = leftovers

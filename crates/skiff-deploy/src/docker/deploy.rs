@@ -30,7 +30,7 @@ impl DockerTarget {
     /// network, with an init process, Skaffold's labels and its `portForward` ports, replacing
     /// the container deployed for it before. Reports each published port as a
     /// `PortForwardEvent` and a `Forwarding container port` line.
-    pub async fn deploy(
+    pub(crate) async fn deploy_containers(
         &self,
         builds: &[BuiltImage],
         output: &Output,

@@ -9,6 +9,7 @@ mod naming;
 mod ports;
 mod status;
 pub mod sync;
+mod target;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, MutexGuard};
@@ -53,7 +54,7 @@ pub struct DockerSettings {
 }
 
 /// Skaffold's status-check deadline when no config sets `statusCheckDeadlineSeconds`.
-pub const DEFAULT_STATUS_CHECK_DEADLINE: Duration = Duration::from_secs(600);
+pub use crate::kubernetes::status::DEFAULT_DEADLINE as DEFAULT_STATUS_CHECK_DEADLINE;
 
 /// How the status check runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -69,7 +69,7 @@ impl DockerTarget {
     /// Waits until every container of `containers` is stable, reporting each as a
     /// `statusCheckSubtaskEvent` (`container/<name>`) and with Skaffold's status-check lines;
     /// the first container that fails ends the check with its error.
-    pub async fn status_check(
+    pub(crate) async fn check_containers(
         &self,
         containers: &[DeployedContainer],
         output: &Output,

@@ -18,7 +18,7 @@ use skiff_proto::enums::StatusCode;
 use skiff_render::ManifestList;
 
 use super::client::{api_error, is_not_found};
-use super::order::sort_for_apply;
+use super::order::{Scopes, sort_for_apply};
 use crate::DeployError;
 
 /// The field manager of Skaffold's applies.
@@ -44,6 +44,46 @@ pub struct ResourceRef {
     pub name: String,
     /// Its uid, when the API returned the object.
     pub uid: Option<String>,
+}
+
+impl ResourceRef {
+    /// How kubectl names the object in its output: `deployment.apps/web`, `service/web`.
+    pub fn kubectl_name(&self) -> String {
+        let kind = self.kind.to_lowercase();
+        match self.api_version.rsplit_once('/') {
+            Some((group, _)) => format!("{kind}.{group}/{}", self.name),
+            None => format!("{kind}/{}", self.name),
+        }
+    }
+}
+
+/// The objects `manifests` name, without asking the cluster: namespaced ones (by
+/// [`Scopes`]) that name no namespace are placed in `namespace`; no uids.
+pub fn manifest_refs(
+    manifests: &ManifestList,
+    namespace: &str,
+) -> Result<Vec<ResourceRef>, DeployError> {
+    let docs = manifest_docs(manifests)?;
+    let scopes = Scopes::from_manifests(&docs);
+    docs.iter()
+        .map(|doc| {
+            let gvk = gvk_of(doc)?;
+            let text = |pointer: &str| doc.pointer(pointer).and_then(Value::as_str);
+            let namespace = (!scopes.is_cluster_scoped(doc)).then(|| {
+                text("/metadata/namespace")
+                    .filter(|ns| !ns.is_empty())
+                    .unwrap_or(namespace)
+                    .to_owned()
+            });
+            Ok(ResourceRef {
+                api_version: gvk.api_version(),
+                kind: gvk.kind,
+                namespace,
+                name: text("/metadata/name").unwrap_or_default().to_owned(),
+                uid: None,
+            })
+        })
+        .collect()
 }
 
 /// How to apply.

@@ -3,14 +3,25 @@
 //! the [`order`] Kubernetes needs), Skaffold's status check ([`status`] as a state machine,
 //! [`monitor`] feeding it from the API), pod logs followed across restarts and replacements
 //! ([`logs`]), port-forwards that re-resolve their pod on every connection ([`port_forward`]),
-//! and what kind of cluster a kube context points at ([`cluster`]).
+//! file sync into the run's pods over the exec API, with catch-up after restarts ([`sync`]),
+//! what kind of cluster a kube context points at ([`cluster`]), and all of it as one deploy
+//! [`Target`](crate::Target) ([`target`]).
+//!
+//! With `deploy.kubectl.flags`, the real kubectl applies and deletes instead, and
+//! `deploy.kubectl.hooks` run around each deploy ([`kubectl`]).
+//!
+//! `deploy.helm` releases are installed, upgraded and uninstalled by the helm binary ([`helm`]).
 
 pub mod apply;
 pub mod client;
 pub mod cluster;
 pub mod delete;
+pub mod helm;
+pub mod kubectl;
 pub mod logs;
 pub mod monitor;
 pub mod order;
 pub mod port_forward;
 pub mod status;
+pub mod sync;
+pub mod target;

@@ -1,6 +1,7 @@
 //! kube-rs (and kubectl) against the fake API server: one test binary, one module per capability.
 
 mod apply;
+mod helm_support;
 mod kubectl;
 mod logs;
 mod streams;

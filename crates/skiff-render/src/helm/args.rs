@@ -132,8 +132,10 @@ pub fn wrap(
     out
 }
 
-/// The `--set`, `--set-file` and `-f` arguments of a release.
-fn override_args(
+/// The `--set`, `--set-file` and `-f` arguments of a release (Skaffold's
+/// `ConstructOverrideArgs`), ending with `options.manifest_overrides`; the helm deployer's
+/// install and upgrade use them too.
+pub fn override_args(
     release: &HelmRelease,
     options: &HelmOptions,
     inputs: &TemplateInputs<'_>,

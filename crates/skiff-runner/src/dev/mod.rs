@@ -31,7 +31,7 @@ use skiff_proto::v2::Metadata;
 use skiff_watch::{FileChange, Trigger, Watcher};
 
 use crate::build::{BuildOptions, ConfiguredArtifact, artifacts, build};
-use crate::deploy::deploy;
+use crate::deploy::{DeployOptions, ManifestSource, deploy};
 use crate::error::PipelineError;
 use crate::test::test;
 use changes::Pending;
@@ -100,6 +100,8 @@ pub struct DevContext<'a> {
     pub engine: &'a Engine,
     /// Where the images are deployed.
     pub target: &'a DockerTarget,
+    /// How they are deployed.
+    pub deploy: &'a DeployOptions,
     /// Phase output.
     pub output: &'a Output,
     /// How the session runs.
@@ -475,7 +477,12 @@ impl<'a> DevLoop<'a> {
             .output
             .hub()
             .update_state(skiff_events::state::reset_on_deploy);
-        deploy(self.ctx.target, &changed, self.ctx.output).await?;
+        let source = ManifestSource {
+            configs: self.ctx.configs,
+            base_dir: self.ctx.base_dir,
+            opts: self.ctx.deploy,
+        };
+        deploy(self.ctx.target, &source, &changed, self.ctx.output).await?;
         for image in changed {
             self.deployed.insert(image.image_name.clone(), image);
         }

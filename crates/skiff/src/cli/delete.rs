@@ -3,6 +3,7 @@
 use clap::Args;
 
 use super::config::ConfigArgs;
+use super::pipeline::KubeconfigFlag;
 use crate::options::{DeleteCommandOptions, SyncRemoteCache};
 
 /// `skiff delete`: remove what skiff deployed.
@@ -18,6 +19,14 @@ pub struct DeleteArgs {
     /// Don't delete resources, just print them.
     #[arg(long)]
     pub dry_run: bool,
+
+    /// Runs deployments in the specified namespace
+    #[arg(short = 'n', long, value_name = "NAMESPACE")]
+    pub namespace: Option<String>,
+
+    /// `--kubeconfig`.
+    #[command(flatten)]
+    pub kubeconfig: KubeconfigFlag,
 }
 
 impl DeleteArgs {
@@ -26,6 +35,8 @@ impl DeleteArgs {
         DeleteCommandOptions {
             config: self.config.to_options(SyncRemoteCache::Always),
             dry_run: self.dry_run,
+            namespace: self.namespace.clone().filter(|n| !n.is_empty()),
+            kubeconfig: self.kubeconfig.path(),
         }
     }
 }

@@ -50,7 +50,7 @@ impl DeployArgs {
             prebuilt: self
                 .prebuilt
                 .to_options(self.tag.as_ref(), self.default_repo.as_ref()),
-            deploy: self.deploy.to_settings(self.tail)?,
+            deploy: self.deploy.to_settings(self.tail, "off")?,
         })
     }
 }

@@ -85,7 +85,7 @@ impl DevArgs {
             config: self.session.config_options(),
             api: self.session.api_options(),
             build: self.build.to_options(None, false),
-            deploy: self.deploy.to_settings(self.tail)?,
+            deploy: self.deploy.to_settings(self.tail, "user")?,
             auto: PhaseFlags {
                 build: self.triggers.auto_build,
                 sync: self.triggers.auto_sync,

@@ -12,6 +12,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 use clap::builder::{PossibleValuesParser, TypedValueParser};
+use skiff_deploy::kubernetes::port_forward::ForwardModes;
 use skiff_runner::build::BuildOptions;
 
 use super::api::ApiArgs;
@@ -141,11 +142,25 @@ pub struct DeployFlags {
           value_parser = parse_bool, value_name = "true|false")]
     pub status_check: Option<bool>,
 
-    /// Port-forward exposed container ports within pods (the docker target publishes the
-    /// `portForward` entries of `resourceType: container` on every deploy)
+    /// Port-forward exposes service ports and container ports within pods and other resources
+    /// (off, user, services, debug, pods; comma-separated). The docker target publishes the
+    /// `portForward` entries of `resourceType: container` on every deploy
     #[arg(long, num_args = 0..=1, default_missing_value = "true", require_equals = true,
           value_name = "MODES")]
     pub port_forward: Option<String>,
+
+    /// Runs deployments in the specified namespace
+    #[arg(short = 'n', long, value_name = "NAMESPACE")]
+    pub namespace: Option<String>,
+
+    /// Recreate Kubernetes resources if necessary for deployment, warning: might cause downtime!
+    #[arg(long, num_args = 0..=1, default_missing_value = "true", require_equals = true,
+          value_parser = parse_bool, value_name = "true|false", default_value = "false")]
+    pub force: bool,
+
+    /// `--kubeconfig`.
+    #[command(flatten)]
+    pub kubeconfig: KubeconfigFlag,
 
     /// `--mute-logs`.
     #[command(flatten)]
@@ -153,14 +168,42 @@ pub struct DeployFlags {
 }
 
 impl DeployFlags {
-    /// The deploy settings, with the command's `--tail`; `-l` values must be `KEY=VALUE`.
-    pub fn to_settings(&self, tail: bool) -> Result<DeploySettings, UsageError> {
+    /// The deploy settings, with the command's `--tail` and its `--port-forward` default
+    /// (`user` for `dev`, `off` otherwise); `-l` values must be `KEY=VALUE`.
+    pub fn to_settings(
+        &self,
+        tail: bool,
+        port_forward_default: &str,
+    ) -> Result<DeploySettings, UsageError> {
+        let modes = self.port_forward.as_deref().unwrap_or(port_forward_default);
         Ok(DeploySettings {
             labels: parse_labels(&self.labels)?,
             tail,
             status_check: self.status_check,
             mute_logs: self.mute.phases(),
+            namespace: self.namespace.clone().filter(|n| !n.is_empty()),
+            force: self.force,
+            port_forward: ForwardModes::parse(&[modes])
+                .map_err(|e| UsageError(e.message.clone()))?,
+            kubeconfig: self.kubeconfig.path(),
         })
+    }
+}
+
+/// The kubeconfig the Kubernetes commands use.
+#[derive(Debug, Clone, Args)]
+pub struct KubeconfigFlag {
+    /// Path to the kubeconfig file to use for CLI requests.
+    #[arg(long = "kubeconfig", value_name = "PATH")]
+    pub kubeconfig: Option<PathBuf>,
+}
+
+impl KubeconfigFlag {
+    /// The file, unless empty.
+    pub fn path(&self) -> Option<PathBuf> {
+        self.kubeconfig
+            .clone()
+            .filter(|p| !p.as_os_str().is_empty())
     }
 }
 

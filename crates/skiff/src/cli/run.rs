@@ -46,7 +46,7 @@ impl RunArgs {
             config: self.session.config_options(),
             api: self.session.api_options(),
             build: self.build.to_options(None, false),
-            deploy: self.deploy.to_settings(self.tail)?,
+            deploy: self.deploy.to_settings(self.tail, "off")?,
             skip_tests: self.skip_tests,
             cleanup: self.cleanup,
         })

@@ -1,24 +1,35 @@
-//! `skiff delete`: remove what skiff deployed for the configs' images.
+//! `skiff delete`: remove what skiff deployed for the configs: their containers and network
+//! on the docker target, the objects of their rendered manifests on a cluster.
 
 use skiff_config::SkaffoldConfig;
-use skiff_runner::deploy::{cleanup, docker_target};
+use skiff_runner::deploy::{ManifestSource, cleanup};
 
-use super::deployed::deploy_options;
+use super::deployed::{deploy_options, with_target};
 use crate::options::{ApiOptions, DeleteCommandOptions, DeploySettings};
 use crate::session::{CommandSession, connect_engine, pipeline_error};
 
-/// Removes the containers and networks deployed for the configs (prints them with
-/// `--dry-run`).
+/// Removes what was deployed for the configs (prints it with `--dry-run`).
 pub async fn run(opts: DeleteCommandOptions) -> anyhow::Result<()> {
     let api = ApiOptions::default();
     CommandSession::within(&opts.config, &api, "delete", false, async |session| {
-        let engine = connect_engine().await?;
         let configs: Vec<&SkaffoldConfig> = session.configs.iter().collect();
-        let options = deploy_options(session, &DeploySettings::default());
-        let target = docker_target(&configs, &engine, &options).map_err(pipeline_error)?;
-        cleanup(&target, &session.output, opts.dry_run)
-            .await
-            .map_err(pipeline_error)
+        let settings = DeploySettings {
+            namespace: opts.namespace.clone(),
+            kubeconfig: opts.kubeconfig.clone(),
+            ..DeploySettings::default()
+        };
+        let deploy_opts =
+            deploy_options(session, &settings, opts.config.kube_context.as_ref(), None);
+        let source = ManifestSource {
+            configs: &configs,
+            base_dir: &session.base_dir,
+            opts: &deploy_opts,
+        };
+        with_target!(&configs, &deploy_opts, connect_engine().await?, |target| {
+            cleanup(target, &source, &session.output, opts.dry_run)
+                .await
+                .map_err(pipeline_error)
+        })
     })
     .await
 }

@@ -2,10 +2,9 @@
 //! interrupted (what was deployed keeps running).
 
 use skiff_config::SkaffoldConfig;
-use skiff_runner::deploy::docker_target;
 use skiff_runner::metadata::artifact_names;
 
-use super::deployed::{CleanupPolicy, deploy_and_follow, deploy_options};
+use super::deployed::{CleanupPolicy, deploy_and_follow, deploy_options, with_target};
 use crate::options::{DeployCommandOptions, OutputSettings};
 use crate::session::{CommandSession, connect_engine, pipeline_error, prebuilt_images};
 
@@ -17,18 +16,24 @@ pub async fn run(opts: DeployCommandOptions) -> anyhow::Result<()> {
         "deploy",
         OutputSettings::muting(opts.deploy.mute_logs),
         async |session| {
-            let engine = connect_engine().await?;
             let configs: Vec<&SkaffoldConfig> = session.configs.iter().collect();
             let builds = prebuilt_images(&opts.prebuilt)
                 .and_then(|p| p.resolve(&artifact_names(&configs)))
                 .map_err(pipeline_error)?;
-            let target = docker_target(&configs, &engine, &deploy_options(session, &opts.deploy))
-                .map_err(pipeline_error)?;
+            let deploy_opts = deploy_options(
+                session,
+                &opts.deploy,
+                opts.config.kube_context.as_ref(),
+                opts.prebuilt.default_repo.as_ref(),
+            );
             let policy = CleanupPolicy {
                 on_abort: true,
                 on_exit: false,
             };
-            deploy_and_follow(session, &engine, &target, &builds, &opts.deploy, policy).await
+            with_target!(&configs, &deploy_opts, connect_engine().await?, |target| {
+                deploy_and_follow(session, target, &deploy_opts, &builds, &opts.deploy, policy)
+                    .await
+            })
         },
     )
     .await

@@ -2,6 +2,7 @@
 //! until interrupted; a change of the config restarts the loop with the new config.
 
 use skiff_config::SkaffoldConfig;
+use skiff_deploy::Background;
 use skiff_events::state::{AutoTrigger, set_auto_trigger};
 use skiff_runner::deploy::docker_target;
 use skiff_runner::dev::{DevContext, DevExit, DevLoop, DevOptions};
@@ -40,13 +41,18 @@ pub async fn run(opts: DevCommandOptions) -> anyhow::Result<()> {
             };
             loop {
                 let configs: Vec<&SkaffoldConfig> = session.configs.iter().collect();
+                let deploy_opts = deploy_options(
+                    session,
+                    &opts.deploy,
+                    opts.config.kube_context.as_ref(),
+                    opts.build.default_repo.as_ref(),
+                );
                 let target =
-                    docker_target(&configs, &engine, &deploy_options(session, &opts.deploy))
-                        .map_err(pipeline_error)?;
+                    docker_target(&configs, &engine, &deploy_opts).map_err(pipeline_error)?;
                 let logs = opts
                     .deploy
                     .tail
-                    .then(|| follow_logs(session, &engine))
+                    .then(|| follow_logs(session, &target))
                     .transpose()?;
                 let exit = {
                     let mut dev = DevLoop::new(DevContext {
@@ -54,18 +60,17 @@ pub async fn run(opts: DevCommandOptions) -> anyhow::Result<()> {
                         base_dir: &session.base_dir,
                         engine: &engine,
                         target: &target,
+                        deploy: &deploy_opts,
                         output: &session.output,
                         opts: &dev_options,
                     });
                     dev.run(&mut session.control, session.interrupts.recv())
                         .await
                 };
-                if let Some(logs) = logs {
-                    logs.stop().await;
-                }
+                logs.stop().await;
                 match exit {
                     Ok(DevExit::ConfigChanged) => {
-                        remove(session, &target, false).await?;
+                        remove(session, &target, &deploy_opts, false).await?;
                         session.configs =
                             configs::load(&LoadRequest::for_command(&opts.config, "dev"))?
                                 .into_iter()
@@ -74,13 +79,13 @@ pub async fn run(opts: DevCommandOptions) -> anyhow::Result<()> {
                     }
                     Ok(DevExit::Stopped) => {
                         if opts.cleanup {
-                            remove(session, &target, false).await?;
+                            remove(session, &target, &deploy_opts, false).await?;
                         }
                         return Ok(());
                     }
                     Err(err) => {
                         if opts.cleanup {
-                            remove(session, &target, false).await?;
+                            remove(session, &target, &deploy_opts, false).await?;
                         }
                         return Err(pipeline_error(err));
                     }

@@ -4,12 +4,11 @@
 use skiff_config::SkaffoldConfig;
 use skiff_runner::PipelineError;
 use skiff_runner::build::build;
-use skiff_runner::deploy::docker_target;
 use skiff_runner::test::test;
 
-use super::deployed::{CleanupPolicy, deploy_and_follow, deploy_options};
+use super::deployed::{CleanupPolicy, deploy_and_follow, deploy_options, with_target};
 use crate::options::{OutputSettings, RunCommandOptions};
-use crate::session::{CommandSession, connect_engine, interruptible, pipeline_error};
+use crate::session::{CommandSession, connect_engine, interruptible};
 
 /// Runs the pipeline once; the API serves the session while it runs.
 pub async fn run(opts: RunCommandOptions) -> anyhow::Result<()> {
@@ -21,8 +20,12 @@ pub async fn run(opts: RunCommandOptions) -> anyhow::Result<()> {
         async |session| {
             let engine = connect_engine().await?;
             let configs: Vec<&SkaffoldConfig> = session.configs.iter().collect();
-            let target = docker_target(&configs, &engine, &deploy_options(session, &opts.deploy))
-                .map_err(pipeline_error)?;
+            let deploy_opts = deploy_options(
+                session,
+                &opts.deploy,
+                opts.config.kube_context.as_ref(),
+                opts.build.default_repo.as_ref(),
+            );
             let (base_dir, output) = (&session.base_dir, &session.output);
             let build_and_test = async {
                 let outcome = build(&configs, base_dir, &opts.build, output).await?;
@@ -36,7 +39,11 @@ pub async fn run(opts: RunCommandOptions) -> anyhow::Result<()> {
                 on_abort: opts.cleanup,
                 on_exit: opts.cleanup,
             };
-            deploy_and_follow(session, &engine, &target, &builds, &opts.deploy, policy).await
+            let configs: Vec<&SkaffoldConfig> = session.configs.iter().collect();
+            with_target!(&configs, &deploy_opts, engine, |target| {
+                deploy_and_follow(session, target, &deploy_opts, &builds, &opts.deploy, policy)
+                    .await
+            })
         },
     )
     .await

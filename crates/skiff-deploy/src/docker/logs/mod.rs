@@ -13,8 +13,8 @@ mod reconciler;
 
 use skiff_docker::Engine;
 use skiff_events::Output;
-use tokio::sync::watch;
-use tokio::task::JoinHandle;
+
+use crate::target::{Background, StoppableTask};
 
 use super::{IMAGE_LABEL, run_id_selector};
 use crate::logs::format::LineSink;
@@ -24,10 +24,7 @@ pub use crate::logs::{LogPrefix, LogSettings};
 
 /// Follows the stdout and stderr of every container of a run until stopped.
 #[derive(Debug)]
-pub struct LogStreamer {
-    stop: watch::Sender<bool>,
-    task: JoinHandle<()>,
-}
+pub struct LogStreamer(StoppableTask);
 
 impl LogStreamer {
     /// Starts following the containers labelled `RUN_ID_LABEL=<run_id>` on `engine`, those
@@ -39,27 +36,23 @@ impl LogStreamer {
         settings: LogSettings,
         output: Output,
     ) -> LogStreamer {
-        let (stop, stopped) = watch::channel(false);
-        let reconciler = Reconciler::new(
-            engine,
-            run_id_selector(run_id),
-            settings,
-            LineSink::new(output, settings.muted),
-            stopped,
-        );
-        LogStreamer {
-            stop,
-            task: tokio::spawn(reconciler.run()),
-        }
+        LogStreamer(StoppableTask::spawn("the log streamer", |stopped| {
+            Reconciler::new(
+                engine,
+                run_id_selector(run_id),
+                settings,
+                LineSink::new(output, settings.muted),
+                stopped,
+            )
+            .run()
+        }))
     }
+}
 
+impl Background for LogStreamer {
     /// Stops following; returns once every line already read has been shown. Nothing is
     /// shown afterwards.
-    pub async fn stop(self) {
-        // The receivers live as long as the task; a send only fails once it has ended.
-        let _ = self.stop.send(true);
-        if let Err(e) = self.task.await {
-            tracing::warn!("the log streamer failed: {e}");
-        }
+    async fn stop(self) {
+        self.0.stop().await;
     }
 }

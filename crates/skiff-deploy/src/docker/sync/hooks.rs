@@ -42,8 +42,8 @@ use skiff_events::{Output, Phase};
 use skiff_proto::enums::StatusCode;
 
 use super::container_hook::run_in_container;
-use super::plan::SyncPlan;
 use crate::error::{DeployError, engine_error};
+use crate::sync::SyncPlan;
 
 /// An artifact's sync hooks and what their environment is made of besides the sync itself.
 #[derive(Debug, Clone, Copy)]

@@ -2,7 +2,7 @@
 //! artifact whose changed files its sync rules cover, copy them into its running containers
 //! (and remove the deleted ones).
 //!
-//! - [`plan_sync`] decides between sync and rebuild with Skaffold's rules (`manual`, `infer`,
+//! - [`plan_sync`] (target-neutral, in `crate::sync`, re-exported here) decides between sync and rebuild with Skaffold's rules (`manual`, `infer`,
 //!   `auto`; all-or-nothing per artifact) and maps files to container paths.
 //! - [`Syncer`] carries the plans out. Unlike Skaffold, which spawns `docker exec … tar` per
 //!   sync (~50 ms), it keeps one exec session per container: a shell loop reading framed
@@ -17,18 +17,12 @@
 
 mod catch_up;
 mod container_hook;
-mod history;
 mod hooks;
-mod infer;
-mod paths;
-mod plan;
-mod rules;
 mod session;
 mod syncer;
-mod tarball;
 mod transport;
 
+pub use crate::sync::{SyncPlan, plan_sync, sync_ignored_warning};
 pub use catch_up::CatchUp;
 pub use hooks::ArtifactSyncHooks;
-pub use plan::{SyncPlan, plan_sync, sync_ignored_warning};
 pub use syncer::Syncer;

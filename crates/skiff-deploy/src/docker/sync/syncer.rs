@@ -7,16 +7,18 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use skiff_build::builder::BuiltImage;
 use skiff_docker::Engine;
-use skiff_events::{Output, Phase, Status};
+use skiff_events::Output;
 use skiff_proto::enums::StatusCode;
 
-use super::history::History;
 use super::hooks::{ArtifactSyncHooks, HookPhase, HookRun};
-use super::plan::SyncPlan;
 use super::session::Request;
-use super::tarball::archive;
 use super::transport::Transport;
 use crate::error::DeployError;
+use crate::sync::SyncPlan;
+use crate::sync::history::History;
+use crate::sync::order::Order;
+use crate::sync::report::reported;
+use crate::sync::tarball::archive;
 
 /// The way into one container, used by one sync at a time.
 type SharedTransport = Arc<tokio::sync::Mutex<Transport>>;
@@ -110,22 +112,11 @@ impl Syncer {
         image_name: &str,
         output: &Output,
     ) -> Result<usize, DeployError> {
-        let Some((reference, mut plan)) = self.history().replay(image_name) else {
+        let Some((reference, plan)) = self.history().catch_up(image_name) else {
             return Ok(0);
         };
-        plan.copy.retain(|(local, _)| {
-            let present = local.symlink_metadata().is_ok();
-            if !present {
-                tracing::debug!("{} is gone locally; not synced again", local.display());
-            }
-            present
-        });
-        if plan.is_empty() {
-            return Ok(0);
-        }
         let work = self.apply(container_id, image_name, &plan, Order::DeleteFirst);
-        self.reported(&reference, plan.file_count(), output, work)
-            .await
+        reported(&reference, plan.file_count(), output, work).await
     }
 
     /// How many shell sessions the syncer opened so far (each container's first sync, and
@@ -172,42 +163,7 @@ impl Syncer {
             }
             Ok(())
         };
-        self.reported(&image.reference, plan.file_count(), output, work)
-            .await
-    }
-
-    /// Does `work`, the sync of `count` files for `reference`, with its output and events:
-    /// `Syncing N files for <reference>`, then `FileSyncEvent`s (InProgress, then Succeeded or
-    /// Failed).
-    async fn reported(
-        &self,
-        reference: &str,
-        count: usize,
-        output: &Output,
-        work: impl Future<Output = Result<(), DeployError>>,
-    ) -> Result<usize, DeployError> {
-        let events_count = i32::try_from(count).unwrap_or(i32::MAX);
-        output.phase(
-            Phase::Sync,
-            &format!("Syncing {count} files for {reference}\n"),
-        );
-        let hub = output.hub();
-        hub.file_sync(reference, events_count, Status::InProgress, None);
-        match work.await {
-            Ok(()) => {
-                hub.file_sync(reference, events_count, Status::Succeeded, None);
-                Ok(count)
-            }
-            Err(e) => {
-                hub.file_sync(
-                    reference,
-                    events_count,
-                    Status::Failed,
-                    Some(e.actionable()),
-                );
-                Err(e)
-            }
-        }
+        reported(&image.reference, plan.file_count(), output, work).await
     }
 
     /// Carries out `plan` in the container.
@@ -232,10 +188,7 @@ impl Syncer {
         let deletions: Vec<String> = plan.delete.iter().map(|(_, dest)| dest.clone()).collect();
         let copy = tar.as_deref().map(Request::Copy);
         let delete = (!deletions.is_empty()).then_some(Request::Delete(&deletions));
-        let steps = match order {
-            Order::CopyFirst => [copy, delete],
-            Order::DeleteFirst => [delete, copy],
-        };
+        let steps = order.steps(copy, delete);
         let transport = self.transport(container_id, image_name);
         let mut transport = transport.lock().await;
         for request in steps.into_iter().flatten() {
@@ -267,16 +220,6 @@ impl Syncer {
     fn history(&self) -> MutexGuard<'_, History> {
         lock(&self.inner.history)
     }
-}
-
-/// Which requests of a plan go first.
-#[derive(Debug, Clone, Copy)]
-enum Order {
-    /// Copies, then deletions (a sync, as Skaffold does it).
-    CopyFirst,
-    /// Deletions, then copies (a catch-up, where a directory may be removed and files copied
-    /// into it again later).
-    DeleteFirst,
 }
 
 /// Locks `mutex`; a panic while it was held leaves nothing half-updated worth refusing.

@@ -15,8 +15,8 @@ mod reconciler;
 
 use kube::Client;
 use skiff_events::Output;
-use tokio::sync::watch;
-use tokio::task::JoinHandle;
+
+use crate::target::{Background, StoppableTask};
 
 use crate::logs::LogSettings;
 use crate::logs::format::LineSink;
@@ -25,10 +25,7 @@ use skiff_render::labels::run_id_selector;
 
 /// Follows the logs of every container of a run's pods until stopped or dropped.
 #[derive(Debug)]
-pub struct PodLogStreamer {
-    stop: watch::Sender<bool>,
-    task: JoinHandle<()>,
-}
+pub struct PodLogStreamer(StoppableTask);
 
 impl PodLogStreamer {
     /// Starts following the pods labelled `skaffold.dev/run-id=<run_id>` in `namespaces`, those
@@ -41,28 +38,24 @@ impl PodLogStreamer {
         settings: LogSettings,
         output: Output,
     ) -> PodLogStreamer {
-        let (stop, stopped) = watch::channel(false);
-        let reconciler = Reconciler::new(
-            client,
-            namespaces,
-            &run_id_selector(run_id),
-            settings,
-            LineSink::new(output, settings.muted),
-            stopped,
-        );
-        PodLogStreamer {
-            stop,
-            task: tokio::spawn(reconciler.run()),
-        }
+        PodLogStreamer(StoppableTask::spawn("the pod log streamer", |stopped| {
+            Reconciler::new(
+                client,
+                namespaces,
+                &run_id_selector(run_id),
+                settings,
+                LineSink::new(output, settings.muted),
+                stopped,
+            )
+            .run()
+        }))
     }
+}
 
+impl Background for PodLogStreamer {
     /// Stops following; returns once every line already read has been shown. Nothing is
     /// shown afterwards.
-    pub async fn stop(self) {
-        // The receivers live as long as the task; a send only fails once it has ended.
-        let _ = self.stop.send(true);
-        if let Err(e) = self.task.await {
-            tracing::warn!("the pod log streamer failed: {e}");
-        }
+    async fn stop(self) {
+        self.0.stop().await;
     }
 }

@@ -26,6 +26,7 @@ use tokio::task::JoinSet;
 
 use crate::error::DeployError;
 use crate::ports::PortAllocator;
+use crate::target::Background;
 use skiff_render::labels::run_id_selector;
 
 pub use entry::ForwardEntry;
@@ -104,9 +105,11 @@ impl PortForwarder {
     pub fn forwarded(&self) -> &[ForwardedPort] {
         &self.forwarded
     }
+}
 
+impl Background for PortForwarder {
     /// Stops every forward and closes its connections.
-    pub async fn stop(mut self) {
+    async fn stop(mut self) {
         self.tasks.shutdown().await;
     }
 }

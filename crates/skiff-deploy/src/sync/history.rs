@@ -26,13 +26,13 @@ struct ImageHistory {
 
 /// The sync history of every image, by image name.
 #[derive(Debug, Default)]
-pub(super) struct History {
+pub(crate) struct History {
     images: HashMap<String, ImageHistory>,
 }
 
 impl History {
     /// Records a sync of `plan` for `image_name` (running `reference`).
-    pub(super) fn record(&mut self, image_name: &str, reference: &str, plan: &SyncPlan) {
+    pub(crate) fn record(&mut self, image_name: &str, reference: &str, plan: &SyncPlan) {
         let image = self.images.entry(image_name.to_owned()).or_default();
         image.reference = reference.to_owned();
         for (local, dest) in &plan.copy {
@@ -51,14 +51,14 @@ impl History {
     }
 
     /// Forgets what was synced for `image_name`: a new build contains it.
-    pub(super) fn clear(&mut self, image_name: &str) {
+    pub(crate) fn clear(&mut self, image_name: &str) {
         self.images.remove(image_name);
     }
 
     /// The reference last synced for `image_name` and the plan that brings a container of the
     /// image built before to the synced state (its deletions first, then its copies); `None`
     /// when nothing was synced since the image was built.
-    pub(super) fn replay(&self, image_name: &str) -> Option<(String, SyncPlan)> {
+    pub(crate) fn replay(&self, image_name: &str) -> Option<(String, SyncPlan)> {
         let image = self.images.get(image_name)?;
         let mut plan = SyncPlan::default();
         for (dest, entry) in &image.paths {
@@ -68,6 +68,30 @@ impl History {
             }
         }
         (!plan.is_empty()).then(|| (image.reference.clone(), plan))
+    }
+
+    /// [`History::replay`] without the copies of files deleted locally since they were synced
+    /// (they are left out, not removed: their deletion was not synced); `None` when nothing is
+    /// left to do.
+    pub(crate) fn catch_up(&self, image_name: &str) -> Option<(String, SyncPlan)> {
+        let (reference, mut plan) = self.replay(image_name)?;
+        plan.copy.retain(|(local, _)| {
+            let present = local.symlink_metadata().is_ok();
+            if !present {
+                tracing::debug!("{} is gone locally; not synced again", local.display());
+            }
+            present
+        });
+        (!plan.is_empty()).then_some((reference, plan))
+    }
+
+    /// The image whose containers run `reference`, as last synced; `None` when nothing was
+    /// synced for it since it was built.
+    pub(crate) fn image_of(&self, reference: &str) -> Option<&str> {
+        self.images
+            .iter()
+            .find(|(_, image)| image.reference == reference)
+            .map(|(name, _)| name.as_str())
     }
 }
 
@@ -131,5 +155,37 @@ mod tests {
         assert_eq!(history.replay("app"), None);
         assert!(history.replay("web").is_some());
         assert_eq!(history.replay("never"), None);
+    }
+
+    #[test]
+    fn a_catch_up_leaves_out_files_gone_locally() {
+        let dir = tempfile::tempdir().unwrap();
+        let kept = dir.path().join("kept");
+        std::fs::write(&kept, "x").unwrap();
+        let gone = dir.path().join("gone");
+        let kept_name = kept.to_str().unwrap();
+        let gone_name = gone.to_str().unwrap();
+        let mut history = History::default();
+        history.record(
+            "app",
+            "app:1",
+            &plan(&[(kept_name, "/w/kept"), (gone_name, "/w/gone")], &[]),
+        );
+        let (_, replay) = history.catch_up("app").unwrap();
+        assert_eq!(replay, plan(&[(kept_name, "/w/kept")], &[]));
+
+        history.record("web", "web:1", &plan(&[(gone_name, "/w/gone")], &[]));
+        assert_eq!(history.catch_up("web"), None);
+    }
+
+    #[test]
+    fn the_image_of_a_reference_is_the_last_synced() {
+        let mut history = History::default();
+        history.record("app", "app:1", &plan(&[("/l/a", "/w/a")], &[]));
+        history.record("app", "app:2", &plan(&[("/l/a", "/w/a")], &[]));
+        assert_eq!(history.image_of("app:2"), Some("app"));
+        assert_eq!(history.image_of("app:1"), None);
+        history.clear("app");
+        assert_eq!(history.image_of("app:2"), None);
     }
 }

@@ -13,7 +13,7 @@ use crate::error::DeployError;
 /// The archive holding each local file at its container path. Directories become directory
 /// entries, relative symbolic links links; absolute links are skipped with a warning (they would
 /// point elsewhere in the container), as are sockets.
-pub(super) fn archive(copy: &[(PathBuf, String)]) -> Result<Vec<u8>, DeployError> {
+pub(crate) fn archive(copy: &[(PathBuf, String)]) -> Result<Vec<u8>, DeployError> {
     let mut builder = tar::Builder::new(Vec::new());
     for (local, dest) in copy {
         append(&mut builder, local, dest.trim_start_matches('/')).map_err(|e| {

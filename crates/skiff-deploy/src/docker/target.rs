@@ -1,0 +1,61 @@
+//! The docker target as a [`Target`]: it renders nothing, publishes its ports as part of each
+//! deploy, and follows the logs of the run's containers.
+
+use skiff_build::builder::BuiltImage;
+use skiff_events::Output;
+use skiff_render::ManifestList;
+
+use super::logs::LogStreamer;
+use super::{DeployedContainer, DockerTarget};
+use crate::DeployError;
+use crate::logs::LogSettings;
+use crate::target::Target;
+
+impl Target for DockerTarget {
+    type Deployed = Vec<DeployedContainer>;
+    type Logs = LogStreamer;
+    type Forwards = ();
+
+    fn renders_manifests(&self) -> bool {
+        false
+    }
+
+    async fn deploy(
+        &self,
+        builds: &[BuiltImage],
+        _manifests: &ManifestList,
+        output: &Output,
+    ) -> Result<Vec<DeployedContainer>, DeployError> {
+        self.deploy_containers(builds, output).await
+    }
+
+    fn checks_status(&self) -> bool {
+        self.settings.status_check.is_some()
+    }
+
+    async fn status_check(
+        &self,
+        deployed: &Vec<DeployedContainer>,
+        output: &Output,
+    ) -> Result<(), DeployError> {
+        self.check_containers(deployed, output).await
+    }
+
+    /// Nothing to start: each deploy publishes the `portForward` ports of its containers.
+    async fn forward_ports(&self, _output: &Output) -> Result<(), DeployError> {
+        Ok(())
+    }
+
+    fn follow_logs(&self, settings: LogSettings, output: Output) -> LogStreamer {
+        LogStreamer::start(self.engine.clone(), &self.settings.run_id, settings, output)
+    }
+
+    async fn cleanup(
+        &self,
+        _manifests: &ManifestList,
+        output: &Output,
+        dry_run: bool,
+    ) -> Result<(), DeployError> {
+        self.remove_deployed(output, dry_run).await
+    }
+}

@@ -1,0 +1,16 @@
+//! File sync, target-neutral: deciding between syncing and rebuilding ([`plan_sync`]), the
+//! archive a copy sends (`tarball`), what was synced since an image was built (`history`, for
+//! catch-up), the order of a plan's steps (`order`) and how a sync is reported (`report`: `Syncing N files for <image>` and the
+//! `FileSyncEvent`s). The targets carry plans out: `docker::sync` into containers,
+//! `kubernetes::sync` into pods.
+
+pub(crate) mod history;
+mod infer;
+pub(crate) mod order;
+mod paths;
+mod plan;
+pub(crate) mod report;
+mod rules;
+pub(crate) mod tarball;
+
+pub use plan::{SyncPlan, plan_sync, sync_ignored_warning};

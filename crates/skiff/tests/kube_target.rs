@@ -1,0 +1,279 @@
+//! `skiff deploy`, `run` and `delete` on the Kubernetes target end to end: the binary against
+//! the fake API server of `skiff-kube-fake` (its controllers roll Deployments out, its kubelet
+//! simulation runs pods as each test scripts their image), through a kubeconfig written for it.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::time::Duration;
+
+use common::*;
+use serde_json::Value;
+use skiff_kube_fake::{FakeCluster, PodBehaviour, PodTarget};
+use skiff_testenv::{code, stderr, stdout};
+
+/// The image the tests deploy without building it.
+const IMAGE: &str = "registry.example/kube-web:v1";
+
+/// A fake cluster and a copy of `testdata/kube-web` with a kubeconfig for it.
+struct Cluster {
+    fake: FakeCluster,
+    dir: tempfile::TempDir,
+}
+
+impl Cluster {
+    async fn start() -> Cluster {
+        let fake = FakeCluster::start().await.unwrap();
+        let dir = project("kube-web");
+        fake.write_kubeconfig(&dir.path().join("kubeconfig"), "fake")
+            .unwrap();
+        Cluster { fake, dir }
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn kubeconfig(&self) -> PathBuf {
+        self.path().join("kubeconfig")
+    }
+
+    /// Runs skiff with `args` and `--kubeconfig`, off the runtime the fake serves on.
+    async fn skiff(&self, args: &[&str]) -> Output {
+        let dir = self.path().to_path_buf();
+        let mut all: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+        all.push(format!("--kubeconfig={}", self.kubeconfig().display()));
+        tokio::task::spawn_blocking(move || {
+            let args: Vec<&str> = all.iter().map(String::as_str).collect();
+            skiff(&dir, &args)
+        })
+        .await
+        .unwrap()
+    }
+
+    fn deployment(&self) -> Option<Value> {
+        self.fake
+            .get("apps/v1", "Deployment", Some("default"), "kube-web")
+    }
+
+    fn service(&self) -> Option<Value> {
+        self.fake.get("v1", "Service", Some("default"), "kube-web")
+    }
+}
+
+fn text(value: &Value, pointer: &str) -> String {
+    value
+        .pointer(pointer)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deploy_applies_the_rendered_manifests_and_delete_removes_them() {
+    let cluster = Cluster::start().await;
+    cluster.fake.on_image(IMAGE, PodBehaviour::Ready);
+
+    let out = cluster
+        .skiff(&[
+            "deploy",
+            "-i",
+            &format!("kube-web={IMAGE}"),
+            "-l",
+            "team=web",
+        ])
+        .await;
+    assert_success(&out);
+
+    let deployment = cluster.deployment().expect("the Deployment was applied");
+    assert_eq!(
+        text(&deployment, "/spec/template/spec/containers/0/image"),
+        IMAGE
+    );
+    let run_id = text(&deployment, "/metadata/labels/skaffold.dev~1run-id");
+    assert!(!run_id.is_empty(), "{deployment}");
+    assert_eq!(
+        text(
+            &deployment,
+            "/spec/template/metadata/labels/skaffold.dev~1run-id"
+        ),
+        run_id
+    );
+    assert_eq!(text(&deployment, "/metadata/labels/team"), "web");
+    assert!(cluster.service().is_some(), "the Service was applied");
+    let printed = stdout(&out);
+    for line in [
+        "Tags used in deployment:\n - kube-web -> registry.example/kube-web:v1\n",
+        "Starting deploy...\n",
+        " - deployment.apps/kube-web serverside-applied\n",
+        " - service/kube-web serverside-applied\n",
+        "Waiting for deployments to stabilize...\n",
+        " - deployment/kube-web is ready.",
+    ] {
+        assert!(printed.contains(line), "{line:?} not in:\n{printed}");
+    }
+
+    let dry = cluster.skiff(&["delete", "--dry-run"]).await;
+    assert_success(&dry);
+    let listed = stdout(&dry);
+    assert!(
+        listed.contains(" - deployment.apps/kube-web\n")
+            && listed.contains(" - service/kube-web\n"),
+        "{listed}"
+    );
+    assert!(cluster.deployment().is_some(), "--dry-run deletes nothing");
+
+    let out = cluster.skiff(&["delete"]).await;
+    assert_success(&out);
+    assert!(cluster.deployment().is_none(), "{}", stdout(&out));
+    assert!(cluster.service().is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pod_that_cannot_pull_its_image_fails_the_deploy_with_skaffolds_code() {
+    let cluster = Cluster::start().await;
+    cluster.fake.on_image(IMAGE, PodBehaviour::ImagePullBackOff);
+
+    let out = cluster
+        .skiff(&["deploy", "-i", &format!("kube-web={IMAGE}")])
+        .await;
+
+    assert_eq!(code(&out), 1, "{}", stdout(&out));
+    let err = stderr(&out);
+    assert!(err.contains("1/1 deployment(s) failed"), "{err}");
+    // A failed deploy is removed again (nothing is left half-deployed).
+    assert!(cluster.deployment().is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_namespace_flag_places_objects_naming_none() {
+    let cluster = Cluster::start().await;
+    cluster.fake.on_image(IMAGE, PodBehaviour::Ready);
+    let namespace = serde_json::json!({
+        "apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "team"}
+    });
+    cluster.fake.create(namespace).unwrap();
+
+    let out = cluster
+        .skiff(&[
+            "deploy",
+            "-i",
+            &format!("kube-web={IMAGE}"),
+            "-n",
+            "team",
+            "--status-check=false",
+        ])
+        .await;
+    assert_success(&out);
+    assert!(
+        cluster
+            .fake
+            .get("apps/v1", "Deployment", Some("team"), "kube-web")
+            .is_some()
+    );
+    assert!(cluster.deployment().is_none());
+
+    assert_success(&cluster.skiff(&["delete", "-n", "team"]).await);
+    assert!(
+        cluster
+            .fake
+            .get("apps/v1", "Deployment", Some("team"), "kube-web")
+            .is_none()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deploy_with_port_forward_and_tail_serves_and_shows_logs_until_interrupted() {
+    let cluster = Cluster::start().await;
+    cluster.fake.on_image(IMAGE, PodBehaviour::Ready);
+    let server = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    cluster.fake.forward_port(
+        PodTarget::namespace("default"),
+        8080,
+        server.local_addr().unwrap(),
+    );
+    std::thread::spawn(move || serve_hello(&server));
+
+    let kubeconfig = format!("--kubeconfig={}", cluster.kubeconfig().display());
+    let image = format!("kube-web={IMAGE}");
+    let mut skiff = Background::start(
+        cluster.path(),
+        &[
+            "deploy",
+            "-i",
+            &image,
+            "--port-forward",
+            "--tail",
+            &kubeconfig,
+        ],
+    );
+    let forwarded = "Port forwarding service/kube-web in namespace default, remote port 80 -> http://127.0.0.1:";
+    let printed = wait_for_output(cluster.path(), forwarded).await;
+    let port: u16 = printed
+        .split(forwarded)
+        .nth(1)
+        .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|digits| digits.parse().ok())
+        .unwrap_or_else(|| panic!("no forwarded port in:\n{printed}"));
+    let body = tokio::task::spawn_blocking(move || http_get(port))
+        .await
+        .unwrap();
+    assert!(body.contains("hello through the forward"), "{body}");
+
+    let pod = cluster
+        .fake
+        .running_pod("default", Duration::from_secs(10), |name| {
+            name.starts_with("kube-web-")
+        })
+        .await
+        .expect("a running pod");
+    cluster
+        .fake
+        .append_log("default", &pod, "web", "served a request")
+        .unwrap();
+    wait_for_output(cluster.path(), "served a request").await;
+
+    skiff.interrupt();
+    let status = tokio::task::spawn_blocking(move || skiff.wait(Duration::from_secs(20)))
+        .await
+        .unwrap();
+    assert_eq!(status, 0);
+    assert!(
+        cluster.deployment().is_some(),
+        "`deploy` leaves what it deployed running"
+    );
+}
+
+/// Waits until skiff's standard output (in `<dir>/stdout.txt`) contains `needle`, without
+/// blocking the runtime the fake serves on.
+async fn wait_for_output(dir: &Path, needle: &str) -> String {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let text = std::fs::read_to_string(dir.join("stdout.txt")).unwrap_or_default();
+        if text.contains(needle) {
+            return text;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{needle:?} never appeared in:\n{text}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Answers every connection with a small HTTP response, standing for the pod's web server.
+fn serve_hello(server: &std::net::TcpListener) {
+    use std::io::{Read, Write};
+    for stream in server.incoming() {
+        let Ok(mut stream) = stream else { continue };
+        let mut request = [0u8; 1024];
+        let _ = stream.read(&mut request);
+        let body = "hello through the forward";
+        let _ = write!(
+            stream,
+            "HTTP/1.0 200 OK\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
+    }
+}
