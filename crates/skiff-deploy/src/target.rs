@@ -13,7 +13,9 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::DeployError;
+use crate::docker::sync::ArtifactSyncHooks;
 use crate::logs::LogSettings;
+use crate::sync::SyncPlan;
 
 /// Something running in the background until stopped: a log streamer, port forwards.
 pub trait Background: Send {
@@ -43,6 +45,8 @@ pub trait Target: Send + Sync {
     type Logs: Background;
     /// What forwards their ports.
     type Forwards: Background;
+    /// What replays synced files into workloads that start or restart.
+    type CatchUp: Background;
 
     /// Whether a deploy needs the configs' rendered manifests (the runner then renders them
     /// in a `Render-N` task with a `renderEvent` per renderer; else the task is empty).
@@ -78,6 +82,24 @@ pub trait Target: Send + Sync {
     /// Starts following the logs of the run's workloads, those there now and those that come
     /// up later, writing them through `output` as `ApplicationLogEvent`s.
     fn follow_logs(&self, settings: LogSettings, output: Output) -> Self::Logs;
+
+    /// Copies the files of `plan` into the running workloads of `built`'s image (and removes
+    /// the deleted ones), with the artifact's sync `hooks` around the copy, reporting
+    /// `FileSyncEvent`s. The plan is remembered for [`Target::follow_restarts`].
+    fn sync(
+        &self,
+        built: &BuiltImage,
+        plan: &SyncPlan,
+        hooks: &ArtifactSyncHooks<'_>,
+        output: &Output,
+    ) -> impl Future<Output = Result<(), DeployError>> + Send;
+
+    /// Forgets what was synced into `image_name`'s workloads: its new build has the files.
+    fn image_rebuilt(&self, image_name: &str);
+
+    /// Starts bringing workloads that start or restart up to date with what was synced since
+    /// their image was built (Skaffold loses those files).
+    fn follow_restarts(&self, output: Output) -> Self::CatchUp;
 
     /// Removes what the target deployed (`manifests`: what a deploy of the configs applies,
     /// rendered without images), or with `dry_run` lists it and removes nothing.

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use skiff_build::builder::BuiltImage;
 use skiff_config::model::{Artifact, ArtifactType, DockerArtifact, Sync, SyncMode, SyncRule};
+use skiff_deploy::Background;
 use skiff_deploy::docker::sync::{SyncPlan, Syncer, plan_sync};
 use skiff_deploy::docker::{IMAGE_LABEL, RUN_ID_LABEL};
 use skiff_docker::{ContainerSpec, Engine, PublishedPort};

@@ -12,6 +12,7 @@ use kube::Api;
 use kube::api::PostParams;
 use serde_json::{Value, json};
 use skiff_build::builder::BuiltImage;
+use skiff_deploy::Background;
 use skiff_deploy::kubernetes::sync::PodSyncer;
 use skiff_deploy::sync::SyncPlan;
 use skiff_events::{Output, Stream};

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use common::*;
 use serde_json::Value;
-use skiff_kube_fake::{FakeCluster, PodBehaviour, PodTarget};
+use skiff_kube_fake::{ExecHandler, FakeCluster, PodBehaviour, PodTarget};
 use skiff_testenv::{code, stderr, stdout};
 
 /// The image the tests deploy without building it.
@@ -276,4 +276,54 @@ fn serve_hello(server: &std::net::TcpListener) {
             body.len()
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dev_builds_deploys_and_syncs_edits_into_the_pod_then_cleans_up() {
+    let Some(_turn) = take_turn().await else {
+        return;
+    };
+    let cluster = Cluster::start().await;
+    let container_root = tempfile::tempdir().unwrap();
+    cluster.fake.on_exec(
+        PodTarget::namespace("default"),
+        ExecHandler::local(container_root.path()),
+    );
+
+    let kubeconfig = format!("--kubeconfig={}", cluster.kubeconfig().display());
+    let mut skiff = Background::start(cluster.path(), &["dev", &kubeconfig]);
+    wait_for_output(cluster.path(), "Watching for changes...").await;
+    let deployment = cluster.deployment().expect("the Deployment was applied");
+    let image = text(&deployment, "/spec/template/spec/containers/0/image");
+    assert!(image.starts_with("kube-web:"), "the built image: {image}");
+    let forwarded = "Port forwarding service/kube-web in namespace default, remote port 80 -> http://127.0.0.1:";
+    wait_for_output(cluster.path(), forwarded).await;
+
+    std::fs::write(cluster.path().join("www/index.html"), "edited\n").unwrap();
+    let synced = container_root.path().join("www/index.html");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while std::fs::read_to_string(&synced).unwrap_or_default() != "edited\n" {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the edit never reached the pod; skiff printed:\n{}",
+            std::fs::read_to_string(cluster.path().join("stdout.txt")).unwrap_or_default()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let printed = wait_for_output(cluster.path(), "Syncing 1 files for kube-web:").await;
+    assert_eq!(
+        printed.matches("Building [kube-web]...").count(),
+        1,
+        "a synced edit rebuilds nothing:\n{printed}"
+    );
+
+    skiff.interrupt();
+    let status = tokio::task::spawn_blocking(move || skiff.wait(Duration::from_secs(30)))
+        .await
+        .unwrap();
+    assert_eq!(status, 0);
+    assert!(
+        cluster.deployment().is_none(),
+        "Ctrl-C removes what dev deployed"
+    );
 }

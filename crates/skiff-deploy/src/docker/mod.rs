@@ -112,6 +112,7 @@ pub struct DockerTarget {
     network: String,
     port_requests: Vec<PortRequest>,
     tracked: Mutex<Tracked>,
+    syncer: sync::Syncer,
 }
 
 impl DockerTarget {
@@ -127,6 +128,7 @@ impl DockerTarget {
         }
         let port_requests = PortRequest::from_config(&settings.port_forward)?;
         Ok(Self {
+            syncer: sync::Syncer::new(engine.clone()),
             engine,
             network: network_name(&settings.run_id),
             settings,

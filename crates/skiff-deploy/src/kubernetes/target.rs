@@ -1,9 +1,10 @@
 //! The Kubernetes target as a [`Target`]: the rendered manifests server-side applied to the
 //! kube context's cluster, Skaffold's status check of the run's workloads, port-forwards and
-//! pod logs selected by the run id, and cleanup by deleting what the manifests name.
+//! pod logs selected by the run id, file sync into pods, and cleanup by deleting what the
+//! manifests name.
 
 use std::collections::BTreeSet;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard, OnceLock};
 
 use skiff_build::builder::BuiltImage;
 use skiff_events::{Output, Phase, SUBTASK_ID_NONE};
@@ -15,8 +16,11 @@ use super::delete::delete_manifests;
 use super::logs::PodLogStreamer;
 use super::monitor::{Selection, StatusCheckSettings, status_check};
 use super::port_forward::{PortForwardSettings, PortForwarder};
+use super::sync::{PodCatchUp, PodSyncer};
 use crate::DeployError;
+use crate::docker::sync::ArtifactSyncHooks;
 use crate::logs::LogSettings;
+use crate::sync::SyncPlan;
 use crate::target::Target;
 
 /// The deployer index of the Kubernetes target in deploy subtask output.
@@ -46,6 +50,8 @@ pub struct KubernetesTarget {
     settings: KubernetesSettings,
     /// The namespaces objects were applied to, besides the settings' namespace.
     namespaces: Mutex<BTreeSet<String>>,
+    /// The file syncer, made on first use for the namespaces deployed to by then.
+    syncer: OnceLock<PodSyncer>,
 }
 
 impl KubernetesTarget {
@@ -55,6 +61,7 @@ impl KubernetesTarget {
             connection,
             settings,
             namespaces: Mutex::default(),
+            syncer: OnceLock::new(),
         }
     }
 
@@ -75,6 +82,16 @@ impl KubernetesTarget {
         all.into_iter().collect()
     }
 
+    fn syncer(&self) -> &PodSyncer {
+        self.syncer.get_or_init(|| {
+            PodSyncer::new(
+                self.connection.client.clone(),
+                &self.namespaces(),
+                &self.settings.run_id,
+            )
+        })
+    }
+
     fn applied_namespaces(&self) -> MutexGuard<'_, BTreeSet<String>> {
         // A panic while the lock was held leaves nothing half-updated worth refusing.
         self.namespaces.lock().unwrap_or_else(|e| e.into_inner())
@@ -85,6 +102,7 @@ impl Target for KubernetesTarget {
     type Deployed = Vec<ResourceRef>;
     type Logs = PodLogStreamer;
     type Forwards = Option<PortForwarder>;
+    type CatchUp = PodCatchUp;
 
     fn renders_manifests(&self) -> bool {
         true
@@ -149,6 +167,32 @@ impl Target for KubernetesTarget {
             settings,
             output,
         )
+    }
+
+    /// Syncs into every container of the run's pods running the image. The artifact's
+    /// `sync.hooks` are not run in pods: a warning says so.
+    async fn sync(
+        &self,
+        built: &BuiltImage,
+        plan: &SyncPlan,
+        hooks: &ArtifactSyncHooks<'_>,
+        output: &Output,
+    ) -> Result<(), DeployError> {
+        if !(hooks.hooks.before.is_empty() && hooks.hooks.after.is_empty()) {
+            tracing::warn!(
+                "sync.hooks of {} are not run on the Kubernetes target; only the files are synced",
+                built.image_name
+            );
+        }
+        self.syncer().sync(built, plan, output).await
+    }
+
+    fn image_rebuilt(&self, image_name: &str) {
+        self.syncer().image_rebuilt(image_name);
+    }
+
+    fn follow_restarts(&self, output: Output) -> PodCatchUp {
+        self.syncer().follow_restarts(output)
     }
 
     /// Deletes the objects of `manifests` (as `kubectl delete --ignore-not-found` does), or

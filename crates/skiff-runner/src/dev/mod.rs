@@ -21,10 +21,9 @@ use skiff_api::ControlReceiver;
 use skiff_build::builder::BuiltImage;
 use skiff_build::hooks::StaticHookEnv;
 use skiff_config::SkaffoldConfig;
-use skiff_deploy::docker::DockerTarget;
-use skiff_deploy::docker::sync::{
-    ArtifactSyncHooks, SyncPlan, Syncer, plan_sync, sync_ignored_warning,
-};
+use skiff_deploy::docker::sync::ArtifactSyncHooks;
+use skiff_deploy::sync::{SyncPlan, plan_sync, sync_ignored_warning};
+use skiff_deploy::{Background, Target};
 use skiff_docker::Engine;
 use skiff_events::{Output, Phase, errors};
 use skiff_proto::v2::Metadata;
@@ -90,8 +89,7 @@ impl Plan {
 }
 
 /// What a dev session works with.
-#[derive(Clone, Copy)]
-pub struct DevContext<'a> {
+pub struct DevContext<'a, T> {
     /// The configs, with profiles applied.
     pub configs: &'a [&'a SkaffoldConfig],
     /// The directory relative paths are resolved against.
@@ -99,7 +97,7 @@ pub struct DevContext<'a> {
     /// The container engine.
     pub engine: &'a Engine,
     /// Where the images are deployed.
-    pub target: &'a DockerTarget,
+    pub target: &'a T,
     /// How they are deployed.
     pub deploy: &'a DeployOptions,
     /// Phase output.
@@ -108,11 +106,20 @@ pub struct DevContext<'a> {
     pub opts: &'a DevOptions,
 }
 
+impl<T> Clone for DevContext<'_, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for DevContext<'_, T> {}
+
 /// The state of one dev session.
-pub struct DevLoop<'a> {
-    ctx: DevContext<'a>,
+pub struct DevLoop<'a, T: Target> {
+    ctx: DevContext<'a, T>,
     artifacts: Vec<ConfiguredArtifact>,
-    syncer: Syncer,
+    /// The port forwards, started after the first deploy.
+    forwards: Option<T::Forwards>,
     /// The run-wide variables of sync hooks.
     hook_env: StaticHookEnv,
     built: BTreeMap<String, BuiltImage>,
@@ -122,13 +129,13 @@ pub struct DevLoop<'a> {
     pending: Pending,
 }
 
-impl<'a> DevLoop<'a> {
+impl<'a, T: Target> DevLoop<'a, T> {
     /// A dev session in `ctx`.
-    pub fn new(ctx: DevContext<'a>) -> Self {
+    pub fn new(ctx: DevContext<'a, T>) -> Self {
         DevLoop {
             ctx,
             artifacts: artifacts(ctx.configs, ctx.base_dir, &ctx.opts.build.only_images),
-            syncer: Syncer::new(ctx.engine.clone()),
+            forwards: None,
             hook_env: StaticHookEnv {
                 default_repo: ctx.opts.build.default_repo.clone(),
                 ..StaticHookEnv::current()
@@ -175,9 +182,7 @@ impl<'a> DevLoop<'a> {
                 return Err(err.clone());
             }
         }
-        let catch_up = self
-            .syncer
-            .follow_restarts(&self.ctx.opts.run_id, self.ctx.output.clone());
+        let catch_up = self.ctx.target.follow_restarts(self.ctx.output.clone());
         self.ctx
             .output
             .phase(Phase::DevLoop, "Press Ctrl+C to exit\n");
@@ -207,11 +212,13 @@ impl<'a> DevLoop<'a> {
                     "The configuration changed: restarting with the new one\n",
                 );
                 catch_up.stop().await;
+                self.forwards.take().stop().await;
                 return Ok(DevExit::ConfigChanged);
             }
             self.iterate(watcher.mode()).await;
         }
         catch_up.stop().await;
+        self.forwards.take().stop().await;
         Ok(DevExit::Stopped)
     }
 
@@ -365,16 +372,9 @@ impl<'a> DevLoop<'a> {
 
     async fn execute(&mut self, plan: Plan) -> Result<(), PipelineError> {
         for (image, sync) in &plan.sync {
-            let container = self
-                .ctx
-                .target
-                .containers()
-                .into_iter()
-                .find(|c| &c.image_name == image);
             let artifact = self.artifacts.iter().find(|a| &a.artifact.image == image);
             // A plan exists only for an artifact with sync rules.
-            let (Some(container), Some(built), Some(artifact), Some(config)) = (
-                container,
+            let (Some(built), Some(artifact), Some(config)) = (
                 self.built.get(image),
                 artifact,
                 artifact.and_then(|a| a.artifact.sync.as_ref()),
@@ -387,8 +387,9 @@ impl<'a> DevLoop<'a> {
                 workspace: &workspace,
                 statics: &self.hook_env,
             };
-            self.syncer
-                .sync_with_hooks(&container.id, sync, self.ctx.output, built, &hooks)
+            self.ctx
+                .target
+                .sync(built, sync, &hooks, self.ctx.output)
                 .await
                 .map_err(|e| PipelineError::new(Phase::Sync, e.actionable()))?;
         }
@@ -438,7 +439,7 @@ impl<'a> DevLoop<'a> {
             .cloned()
             .collect();
         for image in &changed {
-            self.syncer.image_rebuilt(&image.image_name);
+            self.ctx.target.image_rebuilt(&image.image_name);
             self.built.insert(image.image_name.clone(), image.clone());
         }
         self.remember_dependencies();
@@ -461,7 +462,9 @@ impl<'a> DevLoop<'a> {
         Ok(())
     }
 
-    /// Deploys the built images that differ from what runs.
+    /// Deploys the built images that differ from what runs (a target that applies manifests
+    /// gets every built image: its manifests are rendered with all of them), then starts the
+    /// port forwards after the first deploy.
     async fn deploy_changed(&mut self) -> Result<(), PipelineError> {
         let changed: Vec<BuiltImage> = self
             .built
@@ -482,9 +485,23 @@ impl<'a> DevLoop<'a> {
             base_dir: self.ctx.base_dir,
             opts: self.ctx.deploy,
         };
-        deploy(self.ctx.target, &source, &changed, self.ctx.output).await?;
+        let builds: Vec<BuiltImage> = if self.ctx.target.renders_manifests() {
+            self.built.values().cloned().collect()
+        } else {
+            changed.clone()
+        };
+        deploy(self.ctx.target, &source, &builds, self.ctx.output).await?;
         for image in changed {
             self.deployed.insert(image.image_name.clone(), image);
+        }
+        if self.forwards.is_none() {
+            let forwards = self
+                .ctx
+                .target
+                .forward_ports(self.ctx.output)
+                .await
+                .map_err(|e| PipelineError::new(Phase::PortForward, e.actionable()))?;
+            self.forwards = Some(forwards);
         }
         Ok(())
     }

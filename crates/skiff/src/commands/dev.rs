@@ -4,10 +4,9 @@
 use skiff_config::SkaffoldConfig;
 use skiff_deploy::Background;
 use skiff_events::state::{AutoTrigger, set_auto_trigger};
-use skiff_runner::deploy::docker_target;
 use skiff_runner::dev::{DevContext, DevExit, DevLoop, DevOptions};
 
-use super::deployed::{deploy_options, follow_logs, remove};
+use super::deployed::{deploy_options, follow_logs, remove, with_target};
 use crate::configs::{self, LoadRequest};
 use crate::options::{DevCommandOptions, OutputSettings};
 use crate::session::{CommandSession, connect_engine, pipeline_error};
@@ -47,49 +46,41 @@ pub async fn run(opts: DevCommandOptions) -> anyhow::Result<()> {
                     opts.config.kube_context.as_ref(),
                     opts.build.default_repo.as_ref(),
                 );
-                let target =
-                    docker_target(&configs, &engine, &deploy_opts).map_err(pipeline_error)?;
-                let logs = opts
-                    .deploy
-                    .tail
-                    .then(|| follow_logs(session, &target))
-                    .transpose()?;
-                let exit = {
-                    let mut dev = DevLoop::new(DevContext {
-                        configs: &configs,
-                        base_dir: &session.base_dir,
-                        engine: &engine,
-                        target: &target,
-                        deploy: &deploy_opts,
-                        output: &session.output,
-                        opts: &dev_options,
+                let config_changed =
+                    with_target!(&configs, &deploy_opts, engine.clone(), |target| {
+                        let logs = opts
+                            .deploy
+                            .tail
+                            .then(|| follow_logs(session, target))
+                            .transpose()?;
+                        let exit = {
+                            let mut dev = DevLoop::new(DevContext {
+                                configs: &configs,
+                                base_dir: &session.base_dir,
+                                engine: &engine,
+                                target,
+                                deploy: &deploy_opts,
+                                output: &session.output,
+                                opts: &dev_options,
+                            });
+                            dev.run(&mut session.control, session.interrupts.recv())
+                                .await
+                        };
+                        logs.stop().await;
+                        let changed = matches!(exit, Ok(DevExit::ConfigChanged));
+                        if changed || opts.cleanup {
+                            remove(session, target, &deploy_opts, false).await?;
+                        }
+                        exit.map_err(pipeline_error)?;
+                        changed
                     });
-                    dev.run(&mut session.control, session.interrupts.recv())
-                        .await
-                };
-                logs.stop().await;
-                match exit {
-                    Ok(DevExit::ConfigChanged) => {
-                        remove(session, &target, &deploy_opts, false).await?;
-                        session.configs =
-                            configs::load(&LoadRequest::for_command(&opts.config, "dev"))?
-                                .into_iter()
-                                .map(|loaded| loaded.config)
-                                .collect();
-                    }
-                    Ok(DevExit::Stopped) => {
-                        if opts.cleanup {
-                            remove(session, &target, &deploy_opts, false).await?;
-                        }
-                        return Ok(());
-                    }
-                    Err(err) => {
-                        if opts.cleanup {
-                            remove(session, &target, &deploy_opts, false).await?;
-                        }
-                        return Err(pipeline_error(err));
-                    }
+                if !config_changed {
+                    return Ok(());
                 }
+                session.configs = configs::load(&LoadRequest::for_command(&opts.config, "dev"))?
+                    .into_iter()
+                    .map(|loaded| loaded.config)
+                    .collect();
             }
         },
     )

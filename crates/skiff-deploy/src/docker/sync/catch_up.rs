@@ -16,10 +16,10 @@ use futures_util::{Stream, StreamExt};
 use skiff_docker::{ContainerEvent, EngineError};
 use skiff_events::Output;
 use tokio::sync::watch;
-use tokio::task::JoinHandle;
 
 use super::syncer::Syncer;
 use crate::docker::{IMAGE_LABEL, run_id_selector};
+use crate::target::{Background, StoppableTask};
 
 /// How often the containers are listed again even without events.
 const RESYNC_PERIOD: Duration = Duration::from_secs(2);
@@ -35,19 +35,12 @@ type Events = Pin<Box<dyn Stream<Item = Result<ContainerEvent, EngineError>> + S
 
 /// Catches up the containers of a run as they start, until stopped.
 #[derive(Debug)]
-pub struct CatchUp {
-    stop: watch::Sender<bool>,
-    task: JoinHandle<()>,
-}
+pub struct CatchUp(StoppableTask);
 
-impl CatchUp {
+impl Background for CatchUp {
     /// Stops following; returns once a catch-up under way has finished.
-    pub async fn stop(self) {
-        // The receiver lives as long as the task; a send only fails once it has ended.
-        let _ = self.stop.send(true);
-        if let Err(e) = self.task.await {
-            tracing::warn!("the sync catch-up failed: {e}");
-        }
+    async fn stop(self) {
+        self.0.stop().await;
     }
 }
 
@@ -63,7 +56,6 @@ impl Syncer {
     /// A container catches up right after it started, so its program may see the image's
     /// files for a few milliseconds first.
     pub fn follow_restarts(&self, run_id: &str, output: Output) -> CatchUp {
-        let (stop, stopped) = watch::channel(false);
         let follower = Follower {
             syncer: self.clone(),
             label: run_id_selector(run_id),
@@ -72,10 +64,9 @@ impl Syncer {
             pending: HashSet::new(),
             failures: HashMap::new(),
         };
-        CatchUp {
-            stop,
-            task: tokio::spawn(follower.run(stopped)),
-        }
+        CatchUp(StoppableTask::spawn("the sync catch-up", |stopped| {
+            follower.run(stopped)
+        }))
     }
 }
 

@@ -18,12 +18,12 @@ use kube::ResourceExt;
 use kube::runtime::{WatchStreamExt, watcher};
 use skiff_events::Output;
 use tokio::sync::watch;
-use tokio::task::JoinHandle;
 
 use super::exec::Target;
 use super::syncer::PodSyncer;
 use super::targets::container_image;
 use crate::logs::stopped;
+use crate::target::{Background, StoppableTask};
 
 /// How long a failed catch-up waits before it is tried again.
 const RETRY_AFTER: Duration = Duration::from_millis(500);
@@ -33,19 +33,12 @@ type Events = BoxStream<'static, (usize, Result<watcher::Event<Pod>, watcher::Er
 
 /// Catches up the containers of a run's pods as they start, until stopped or dropped.
 #[derive(Debug)]
-pub struct PodCatchUp {
-    stop: watch::Sender<bool>,
-    task: JoinHandle<()>,
-}
+pub struct PodCatchUp(StoppableTask);
 
-impl PodCatchUp {
+impl Background for PodCatchUp {
     /// Stops following; returns once a catch-up under way has finished.
-    pub async fn stop(self) {
-        // The receiver lives as long as the task; a send only fails once it has ended.
-        let _ = self.stop.send(true);
-        if let Err(e) = self.task.await {
-            tracing::warn!("the pod sync catch-up failed: {e}");
-        }
+    async fn stop(self) {
+        self.0.stop().await;
     }
 }
 
@@ -59,7 +52,6 @@ impl PodSyncer {
     /// A container catches up right after it started, so its program may see the image's
     /// files for a moment first. No sync hooks run: a catch-up restores files.
     pub fn follow_restarts(&self, output: Output) -> PodCatchUp {
-        let (stop, stopped) = watch::channel(false);
         let follower = Follower {
             syncer: self.clone(),
             output,
@@ -67,10 +59,9 @@ impl PodSyncer {
             pending: HashMap::new(),
             listed: HashSet::new(),
         };
-        PodCatchUp {
-            stop,
-            task: tokio::spawn(follower.run(stopped)),
-        }
+        PodCatchUp(StoppableTask::spawn("the pod sync catch-up", |stopped| {
+            follower.run(stopped)
+        }))
     }
 }
 
