@@ -8,7 +8,7 @@ use std::future::Future;
 
 use skiff_build::builder::BuiltImage;
 use skiff_events::Output;
-use skiff_render::ManifestList;
+use skiff_render::{BuiltArtifact, ManifestList};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
@@ -144,4 +144,15 @@ impl Background for StoppableTask {
             tracing::warn!("{} failed: {e}", self.what);
         }
     }
+}
+
+/// The images of `builds` as the renderers and helm take them.
+pub fn built_artifacts(builds: &[BuiltImage]) -> Vec<BuiltArtifact> {
+    builds
+        .iter()
+        .map(|b| BuiltArtifact {
+            image_name: b.image_name.clone(),
+            tag: b.reference.clone(),
+        })
+        .collect()
 }

@@ -7,12 +7,13 @@ use std::path::Path;
 use skiff_build::builder::BuiltImage;
 use skiff_config::SkaffoldConfig;
 use skiff_config::hook_env::StaticHookEnv;
+use skiff_deploy::target::built_artifacts;
 use skiff_events::{Output, Phase};
+use skiff_render::ManifestList;
 use skiff_render::helm::HelmOptions;
 use skiff_render::hooks::RenderHookEnv;
 use skiff_render::labels::run_labels;
 use skiff_render::render::{ConfigManifests, RenderRequest, render as render_configs};
-use skiff_render::{BuiltArtifact, ManifestList};
 
 use crate::error::PipelineError;
 
@@ -65,13 +66,7 @@ async fn run(
     output: &Output,
 ) -> Result<ManifestList, skiff_render::RenderError> {
     let labels = run_labels(opts.run_id.as_deref(), &opts.labels);
-    let artifacts: Vec<BuiltArtifact> = builds
-        .iter()
-        .map(|b| BuiltArtifact {
-            image_name: b.image_name.clone(),
-            tag: b.reference.clone(),
-        })
-        .collect();
+    let artifacts = built_artifacts(builds);
     let namespace = opts.namespace.clone().unwrap_or_default();
     let hook_env = RenderHookEnv {
         statics: StaticHookEnv {

@@ -16,7 +16,7 @@ use skiff_testenv::{code, stderr, stdout};
 /// The image the tests deploy without building it.
 const IMAGE: &str = "registry.example/kube-web:v1";
 
-/// A fake cluster and a copy of `testdata/kube-web` with a kubeconfig for it.
+/// A fake cluster and a copy of a test project with a kubeconfig for it.
 struct Cluster {
     fake: FakeCluster,
     dir: tempfile::TempDir,
@@ -24,8 +24,13 @@ struct Cluster {
 
 impl Cluster {
     async fn start() -> Cluster {
+        Cluster::start_with("kube-web").await
+    }
+
+    /// A fake cluster and a copy of `testdata/<name>`.
+    async fn start_with(name: &str) -> Cluster {
         let fake = FakeCluster::start().await.unwrap();
-        let dir = project("kube-web");
+        let dir = project(name);
         fake.write_kubeconfig(&dir.path().join("kubeconfig"), "fake")
             .unwrap();
         Cluster { fake, dir }
@@ -325,5 +330,97 @@ async fn dev_builds_deploys_and_syncs_edits_into_the_pod_then_cleans_up() {
     assert!(
         cluster.deployment().is_none(),
         "Ctrl-C removes what dev deployed"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_helm_release_is_installed_with_the_image_and_uninstalled_by_delete() {
+    let cluster = Cluster::start_with("kube-helm").await;
+    cluster.fake.on_image(IMAGE, PodBehaviour::Ready);
+
+    let out = cluster
+        .skiff(&["deploy", "-i", &format!("kube-web={IMAGE}")])
+        .await;
+    assert_success(&out);
+    let deployment = cluster
+        .fake
+        .get("apps/v1", "Deployment", Some("default"), "web")
+        .expect("helm installed the release's Deployment");
+    assert_eq!(
+        text(&deployment, "/spec/template/spec/containers/0/image"),
+        IMAGE
+    );
+    let config = cluster
+        .fake
+        .get("v1", "ConfigMap", Some("default"), "web-config")
+        .expect("and its ConfigMap");
+    assert_eq!(text(&config, "/data/greeting"), "from-skiff");
+
+    let out = cluster.skiff(&["delete"]).await;
+    assert_success(&out);
+    assert!(
+        cluster
+            .fake
+            .get("apps/v1", "Deployment", Some("default"), "web")
+            .is_none(),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubectl_flags_hand_the_manifests_to_kubectl() {
+    let cluster = Cluster::start().await;
+    cluster.fake.on_image(IMAGE, PodBehaviour::Ready);
+    let config = cluster.path().join("skaffold.yaml");
+    let text_before = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(
+        &config,
+        text_before.replace(
+            "deploy:\n  kubectl: {}\n",
+            "deploy:\n  kubectl:\n    flags:\n      disableValidation: true\n      apply: [\"--request-timeout=30s\"]\n",
+        ),
+    )
+    .unwrap();
+
+    let out = cluster
+        .skiff(&["deploy", "-i", &format!("kube-web={IMAGE}")])
+        .await;
+    assert_success(&out);
+    let printed = stdout(&out);
+    assert!(
+        printed.contains("deployment.apps/kube-web created"),
+        "kubectl's own output:\n{printed}"
+    );
+    assert!(cluster.deployment().is_some());
+
+    assert_success(&cluster.skiff(&["delete"]).await);
+    assert!(cluster.deployment().is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_cluster_fails_with_skaffolds_connection_error() {
+    let cluster = Cluster::start().await;
+    // A kubeconfig whose server listens nowhere.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let kubeconfig = std::fs::read_to_string(cluster.kubeconfig()).unwrap();
+    std::fs::write(
+        cluster.kubeconfig(),
+        kubeconfig.replace(&cluster.fake.url(), &url),
+    )
+    .unwrap();
+
+    let out = cluster
+        .skiff(&["deploy", "-i", &format!("kube-web={IMAGE}")])
+        .await;
+
+    assert_eq!(code(&out), 1, "{}", stdout(&out));
+    let err = stderr(&out);
+    assert!(err.contains("Could not connect to cluster"), "{err}");
+    assert!(
+        err.contains("Check your connection for the cluster"),
+        "{err}"
     );
 }

@@ -7,27 +7,30 @@ use std::collections::BTreeSet;
 use std::sync::{Mutex, MutexGuard, OnceLock};
 
 use skiff_build::builder::BuiltImage;
+use skiff_config::model::DeployHooks;
 use skiff_events::{Output, Phase, SUBTASK_ID_NONE};
 use skiff_render::ManifestList;
 
 use super::apply::{ApplyOptions, ResourceRef, apply, manifest_refs};
 use super::client::Connection;
 use super::delete::delete_manifests;
+use super::helm::{HelmDeployer, HelmSettings};
+use super::kubectl::{DeployHookEnv, DeployHookRunner, KubectlCli};
 use super::logs::PodLogStreamer;
 use super::monitor::{Selection, StatusCheckSettings, status_check};
 use super::port_forward::{PortForwardSettings, PortForwarder};
 use super::sync::{PodCatchUp, PodSyncer};
 use crate::DeployError;
 use crate::docker::sync::ArtifactSyncHooks;
-use crate::logs::LogSettings;
+use crate::logs::{LogPrefix, LogSettings};
 use crate::sync::SyncPlan;
-use crate::target::Target;
+use crate::target::{Target, built_artifacts};
 
 /// The deployer index of the Kubernetes target in deploy subtask output.
 const SUBTASK: &str = "0";
 
 /// How the Kubernetes target deploys.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct KubernetesSettings {
     /// The run id: the `skaffold.dev/run-id` label that selects the run's workloads.
     pub run_id: String,
@@ -41,10 +44,18 @@ pub struct KubernetesSettings {
     /// The port forwards (`--port-forward` and the config's `portForward` entries); `None`
     /// when nothing is forwarded. Their namespaces and run id are the target's.
     pub port_forward: Option<PortForwardSettings>,
+    /// When a config sets `deploy.kubectl.flags`: kubectl itself applies and deletes the
+    /// manifests, with those flags, instead of skiff's server-side apply.
+    pub kubectl: Option<KubectlCli>,
+    /// The configs' `deploy.kubectl.hooks`, run before and after each deploy.
+    pub hooks: Vec<DeployHooks>,
+    /// What deploy hooks get in their environment.
+    pub hook_env: DeployHookEnv,
+    /// The releases of each config's `deploy.helm`, installed before the manifests are applied.
+    pub helm: Vec<HelmSettings>,
 }
 
 /// Deploys rendered manifests to a cluster and follows what runs there.
-#[derive(Debug)]
 pub struct KubernetesTarget {
     connection: Connection,
     settings: KubernetesSettings,
@@ -52,12 +63,34 @@ pub struct KubernetesTarget {
     namespaces: Mutex<BTreeSet<String>>,
     /// The file syncer, made on first use for the namespaces deployed to by then.
     syncer: OnceLock<PodSyncer>,
+    hooks: Vec<DeployHookRunner>,
+    helm: Vec<HelmDeployer>,
 }
 
 impl KubernetesTarget {
     /// A target deploying through `connection` as `settings` say.
     pub fn new(connection: Connection, settings: KubernetesSettings) -> Self {
+        let hooks = settings
+            .hooks
+            .iter()
+            .map(|hooks| {
+                DeployHookRunner::new(
+                    hooks.clone(),
+                    settings.hook_env.clone(),
+                    connection.client.clone(),
+                    LogPrefix::default(),
+                )
+            })
+            .collect();
+        let helm = settings
+            .helm
+            .iter()
+            .cloned()
+            .map(HelmDeployer::new)
+            .collect();
         Self {
+            hooks,
+            helm,
             connection,
             settings,
             namespaces: Mutex::default(),
@@ -80,6 +113,31 @@ impl KubernetesTarget {
         let mut all = self.applied_namespaces().clone();
         all.insert(self.settings.namespace.clone());
         all.into_iter().collect()
+    }
+
+    /// Applies `manifests`: through kubectl when the config gives it flags, else natively.
+    async fn apply(
+        &self,
+        manifests: &ManifestList,
+        output: &Output,
+    ) -> Result<Vec<ResourceRef>, DeployError> {
+        if let Some(kubectl) = &self.settings.kubectl {
+            kubectl
+                .apply(manifests, self.settings.force, output)
+                .await?;
+            return manifest_refs(manifests, &self.settings.namespace);
+        }
+        let options = ApplyOptions {
+            namespace: self.settings.namespace.clone(),
+            force: self.settings.force,
+        };
+        let applied = apply(&self.connection.client, manifests, &options).await?;
+        let lines: String = applied
+            .iter()
+            .map(|r| format!(" - {} serverside-applied\n", r.kubectl_name()))
+            .collect();
+        output.write(Phase::Deploy, SUBTASK, &lines);
+        Ok(applied)
     }
 
     fn syncer(&self) -> &PodSyncer {
@@ -108,27 +166,39 @@ impl Target for KubernetesTarget {
         true
     }
 
-    /// Server-side applies `manifests` (dependency order, field manager `skaffold`) and
-    /// prints each object as `kubectl apply --server-side` does.
+    /// Runs the pre-deploy hooks, installs or upgrades the helm releases, applies
+    /// `manifests` (server-side, in dependency order, printing each object as
+    /// `kubectl apply --server-side` does; or through kubectl when the config gives it flags),
+    /// then runs the post-deploy hooks.
     async fn deploy(
         &self,
-        _builds: &[BuiltImage],
+        builds: &[BuiltImage],
         manifests: &ManifestList,
         output: &Output,
     ) -> Result<Vec<ResourceRef>, DeployError> {
-        let options = ApplyOptions {
-            namespace: self.settings.namespace.clone(),
-            force: self.settings.force,
-        };
-        let applied = apply(&self.connection.client, manifests, &options).await?;
-        let lines: String = applied
-            .iter()
-            .map(|r| format!(" - {} serverside-applied\n", r.kubectl_name()))
-            .collect();
-        output.write(Phase::Deploy, SUBTASK, &lines);
+        let namespaces = self.namespaces();
+        for hooks in &self.hooks {
+            hooks.run_before(&namespaces, output).await?;
+        }
+        let artifacts = built_artifacts(builds);
+        let mut deployed = Vec::new();
+        for helm in &self.helm {
+            for release in helm.deploy(&artifacts, output).await? {
+                let namespace = match release.namespace.as_str() {
+                    "" => &self.settings.namespace,
+                    named => named,
+                };
+                deployed.extend(manifest_refs(&release.manifests, namespace)?);
+            }
+        }
+        deployed.extend(self.apply(manifests, output).await?);
         self.applied_namespaces()
-            .extend(applied.iter().filter_map(|r| r.namespace.clone()));
-        Ok(applied)
+            .extend(deployed.iter().filter_map(|r| r.namespace.clone()));
+        let namespaces = self.namespaces();
+        for hooks in &self.hooks {
+            hooks.run_after(&namespaces, output).await?;
+        }
+        Ok(deployed)
     }
 
     fn checks_status(&self) -> bool {
@@ -195,14 +265,21 @@ impl Target for KubernetesTarget {
         self.syncer().follow_restarts(output)
     }
 
-    /// Deletes the objects of `manifests` (as `kubectl delete --ignore-not-found` does), or
-    /// with `dry_run` lists them.
+    /// Deletes the objects of `manifests` (as `kubectl delete --ignore-not-found` does, or
+    /// through kubectl when the config gives it flags) and uninstalls the helm releases; with
+    /// `dry_run` lists them.
     async fn cleanup(
         &self,
         manifests: &ManifestList,
         output: &Output,
         dry_run: bool,
     ) -> Result<(), DeployError> {
+        for helm in &self.helm {
+            helm.cleanup(output, dry_run).await?;
+        }
+        if let (Some(kubectl), false) = (&self.settings.kubectl, dry_run) {
+            return kubectl.delete(manifests, output).await;
+        }
         let lines: String = if dry_run {
             manifest_refs(manifests, &self.settings.namespace)?
                 .iter()

@@ -9,6 +9,20 @@ use std::path::{Path, PathBuf};
 use skiff_proto::enums::StatusCode;
 
 use crate::error::DeployError;
+use crate::sync::SyncPlan;
+
+/// The archive of the files `plan` copies, built off the async runtime; `None` when it copies
+/// none.
+pub(crate) async fn plan_archive(plan: &SyncPlan) -> Result<Option<Vec<u8>>, DeployError> {
+    if plan.copy.is_empty() {
+        return Ok(None);
+    }
+    let copy = plan.copy.clone();
+    tokio::task::spawn_blocking(move || archive(&copy))
+        .await
+        .map_err(|e| DeployError::new(StatusCode::SyncUnknown, format!("copying files: {e}")))?
+        .map(Some)
+}
 
 /// The archive holding each local file at its container path. Directories become directory
 /// entries, relative symbolic links links; absolute links are skipped with a warning (they would

@@ -2,14 +2,22 @@
 //! `--kube-context` and `deploy.kubeContext`, the namespace, the status check and the port
 //! forwards from the configs and the command line.
 
+use std::collections::BTreeMap;
+use std::path::Path;
+
 use skiff_config::SkaffoldConfig;
+use skiff_config::hook_env::StaticHookEnv;
 use skiff_deploy::kubernetes::apply::target_namespace;
 use skiff_deploy::kubernetes::client::{ConnectOptions, Connection, KubeconfigSearch};
+use skiff_deploy::kubernetes::helm::HelmSettings;
+use skiff_deploy::kubernetes::kubectl::{DeployHookEnv, KubectlCli};
 use skiff_deploy::kubernetes::monitor::StatusCheckSettings;
 use skiff_deploy::kubernetes::port_forward::{ForwardEntry, PortForwardSettings};
 use skiff_deploy::kubernetes::status::CheckSettings;
 use skiff_deploy::kubernetes::target::{KubernetesSettings, KubernetesTarget};
 use skiff_events::Phase;
+use skiff_render::helm::HelmOptions;
+use skiff_render::tools::KUBECTL;
 
 use super::{DeployOptions, status_check_deadline};
 use crate::error::PipelineError;
@@ -20,6 +28,7 @@ use crate::error::PipelineError;
 /// namespace, else `default`.
 pub async fn kubernetes_target(
     configs: &[&SkaffoldConfig],
+    base_dir: &Path,
     opts: &DeployOptions,
 ) -> Result<KubernetesTarget, PipelineError> {
     let connect = ConnectOptions {
@@ -34,8 +43,81 @@ pub async fn kubernetes_target(
     let connection = Connection::open(&connect, &KubeconfigSearch::from_process())
         .await
         .map_err(|e| PipelineError::new(Phase::Deploy, e.actionable()))?;
-    let settings = kubernetes_settings(configs, opts, connection.namespace.as_deref())?;
+    let mut settings = kubernetes_settings(configs, opts, connection.namespace.as_deref())?;
+    let env = skiff_config::template::process_env();
+    settings.kubectl = kubectl_cli(configs, opts, &connection.context, &env)?;
+    settings.hook_env = DeployHookEnv {
+        statics: StaticHookEnv {
+            default_repo: opts.default_repo.clone(),
+            ..StaticHookEnv::current()
+        },
+        run_id: opts.run_id.clone(),
+        kube_context: connection.context.clone(),
+    };
+    settings.helm = helm_settings(configs, base_dir, opts, &connection.context, env);
     Ok(KubernetesTarget::new(connection, settings))
+}
+
+/// kubectl with the configs' `deploy.kubectl.flags`, when one sets any: then kubectl applies
+/// and deletes, as the user asked for its behaviour.
+fn kubectl_cli(
+    configs: &[&SkaffoldConfig],
+    opts: &DeployOptions,
+    context: &str,
+    env: &BTreeMap<String, String>,
+) -> Result<Option<KubectlCli>, PipelineError> {
+    let flags = configs
+        .iter()
+        .filter_map(|c| c.pipeline.deploy.kubectl.as_ref())
+        .map(|k| &k.flags)
+        .find(|f| {
+            !(f.global.is_empty() && f.apply.is_empty() && f.delete.is_empty())
+                || f.disable_validation
+        });
+    let Some(flags) = flags else {
+        return Ok(None);
+    };
+    let binary = KUBECTL
+        .locate(env)
+        .map_err(|e| PipelineError::new(Phase::Deploy, e.actionable()))?;
+    Ok(Some(KubectlCli {
+        binary,
+        context: context.to_owned(),
+        kubeconfig: opts.kubeconfig.clone(),
+        namespace: opts.namespace.clone().unwrap_or_default(),
+        flags: flags.clone(),
+    }))
+}
+
+/// The helm releases of each config's `deploy.helm`.
+fn helm_settings(
+    configs: &[&SkaffoldConfig],
+    base_dir: &Path,
+    opts: &DeployOptions,
+    context: &str,
+    env: BTreeMap<String, String>,
+) -> Vec<HelmSettings> {
+    configs
+        .iter()
+        .filter_map(|c| c.pipeline.deploy.helm.as_ref())
+        .map(|helm| HelmSettings {
+            helm: helm.clone(),
+            base_dir: base_dir.to_path_buf(),
+            env: env.clone(),
+            options: HelmOptions {
+                kube_context: context.to_owned(),
+                kube_config: opts
+                    .kubeconfig
+                    .as_ref()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default(),
+                namespace: opts.namespace.clone().unwrap_or_default(),
+                ..HelmOptions::default()
+            },
+            force: opts.force,
+            post_renderer: None,
+        })
+        .collect()
 }
 
 /// The target's settings for `configs`, given the kube context's namespace.
@@ -83,6 +165,13 @@ fn kubernetes_settings(
         force: opts.force,
         status_check,
         port_forward,
+        hooks: configs
+            .iter()
+            .filter_map(|c| c.pipeline.deploy.kubectl.as_ref())
+            .map(|k| k.hooks.clone())
+            .filter(|h| !(h.before.is_empty() && h.after.is_empty()))
+            .collect(),
+        ..KubernetesSettings::default()
     })
 }
 

@@ -25,11 +25,17 @@ pub async fn run(opts: DeleteCommandOptions) -> anyhow::Result<()> {
             base_dir: &session.base_dir,
             opts: &deploy_opts,
         };
-        with_target!(&configs, &deploy_opts, connect_engine().await?, |target| {
-            cleanup(target, &source, &session.output, opts.dry_run)
-                .await
-                .map_err(pipeline_error)
-        })
+        with_target!(
+            &configs,
+            &session.base_dir,
+            &deploy_opts,
+            connect_engine().await?,
+            |target| {
+                cleanup(target, &source, &session.output, opts.dry_run)
+                    .await
+                    .map_err(pipeline_error)
+            }
+        )
     })
     .await
 }

@@ -30,10 +30,16 @@ pub async fn run(opts: DeployCommandOptions) -> anyhow::Result<()> {
                 on_abort: true,
                 on_exit: false,
             };
-            with_target!(&configs, &deploy_opts, connect_engine().await?, |target| {
-                deploy_and_follow(session, target, &deploy_opts, &builds, &opts.deploy, policy)
-                    .await
-            })
+            with_target!(
+                &configs,
+                &session.base_dir,
+                &deploy_opts,
+                connect_engine().await?,
+                |target| {
+                    deploy_and_follow(session, target, &deploy_opts, &builds, &opts.deploy, policy)
+                        .await
+                }
+            )
         },
     )
     .await

@@ -22,9 +22,9 @@ const IN_FLIGHT_GRACE: Duration = Duration::from_millis(500);
 /// target (on the engine `$engine` evaluates to, only then) or the Kubernetes target. The body
 /// is generic over the target, so it is written once and compiled for each.
 macro_rules! with_target {
-    ($configs:expr, $opts:expr, $engine:expr, |$target:ident| $body:expr) => {{
+    ($configs:expr, $base_dir:expr, $opts:expr, $engine:expr, |$target:ident| $body:expr) => {{
         use skiff_runner::deploy::select::{TargetKind, target_kind};
-        let (configs, opts) = ($configs, $opts);
+        let (configs, base_dir, opts) = ($configs, $base_dir, $opts);
         match target_kind(configs).map_err($crate::session::pipeline_error)? {
             TargetKind::Docker => {
                 let engine = $engine;
@@ -33,7 +33,7 @@ macro_rules! with_target {
                 $body
             }
             TargetKind::Kubernetes => {
-                let $target = &skiff_runner::deploy::kubernetes_target(configs, opts)
+                let $target = &skiff_runner::deploy::kubernetes_target(configs, base_dir, opts)
                     .await
                     .map_err($crate::session::pipeline_error)?;
                 $body

@@ -46,8 +46,12 @@ pub async fn run(opts: DevCommandOptions) -> anyhow::Result<()> {
                     opts.config.kube_context.as_ref(),
                     opts.build.default_repo.as_ref(),
                 );
-                let config_changed =
-                    with_target!(&configs, &deploy_opts, engine.clone(), |target| {
+                let config_changed = with_target!(
+                    &configs,
+                    &session.base_dir,
+                    &deploy_opts,
+                    engine.clone(),
+                    |target| {
                         let logs = opts
                             .deploy
                             .tail
@@ -73,7 +77,8 @@ pub async fn run(opts: DevCommandOptions) -> anyhow::Result<()> {
                         }
                         exit.map_err(pipeline_error)?;
                         changed
-                    });
+                    }
+                );
                 if !config_changed {
                     return Ok(());
                 }

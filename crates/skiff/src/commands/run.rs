@@ -40,10 +40,16 @@ pub async fn run(opts: RunCommandOptions) -> anyhow::Result<()> {
                 on_exit: opts.cleanup,
             };
             let configs: Vec<&SkaffoldConfig> = session.configs.iter().collect();
-            with_target!(&configs, &deploy_opts, engine, |target| {
-                deploy_and_follow(session, target, &deploy_opts, &builds, &opts.deploy, policy)
-                    .await
-            })
+            with_target!(
+                &configs,
+                &session.base_dir,
+                &deploy_opts,
+                engine,
+                |target| {
+                    deploy_and_follow(session, target, &deploy_opts, &builds, &opts.deploy, policy)
+                        .await
+                }
+            )
         },
     )
     .await

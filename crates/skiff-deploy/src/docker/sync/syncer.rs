@@ -8,7 +8,6 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use skiff_build::builder::BuiltImage;
 use skiff_docker::Engine;
 use skiff_events::Output;
-use skiff_proto::enums::StatusCode;
 
 use super::hooks::{ArtifactSyncHooks, HookPhase, HookRun};
 use super::session::Request;
@@ -18,7 +17,7 @@ use crate::sync::SyncPlan;
 use crate::sync::history::History;
 use crate::sync::order::Order;
 use crate::sync::report::reported;
-use crate::sync::tarball::archive;
+use crate::sync::tarball::plan_archive;
 
 /// The way into one container, used by one sync at a time.
 type SharedTransport = Arc<tokio::sync::Mutex<Transport>>;
@@ -174,17 +173,7 @@ impl Syncer {
         plan: &SyncPlan,
         order: Order,
     ) -> Result<(), DeployError> {
-        let tar = if plan.copy.is_empty() {
-            None
-        } else {
-            let copy = plan.copy.clone();
-            let built = tokio::task::spawn_blocking(move || archive(&copy))
-                .await
-                .map_err(|e| {
-                    DeployError::new(StatusCode::SyncUnknown, format!("copying files: {e}"))
-                })??;
-            Some(built)
-        };
+        let tar = plan_archive(plan).await?;
         let deletions: Vec<String> = plan.delete.iter().map(|(_, dest)| dest.clone()).collect();
         let copy = tar.as_deref().map(Request::Copy);
         let delete = (!deletions.is_empty()).then_some(Request::Delete(&deletions));

@@ -30,7 +30,7 @@ pub mod version;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use futures_util::{StreamExt, TryStreamExt, stream};
+use futures_util::future::try_join_all;
 use skiff_config::model::LegacyHelmDeploy;
 use skiff_events::{Output, Phase};
 use skiff_proto::enums::StatusCode;
@@ -126,12 +126,16 @@ impl HelmDeployer {
         let mut deployed = Vec::new();
         for level in levels {
             let width = limit.min(level.len()).max(1);
-            let done: Vec<Option<DeployedRelease>> =
-                stream::iter(level.iter().map(|&i| context.deploy(&releases[i])))
-                    .buffered(width)
-                    .try_collect()
-                    .await?;
-            deployed.extend(done.into_iter().flatten());
+            // Batches of `width`, not a sliding window: a stream combinator over these futures
+            // would not be `Send` (rust-lang/rust#64552).
+            for batch in level.chunks(width) {
+                let running: Vec<_> = batch
+                    .iter()
+                    .map(|&i| context.deploy(&releases[i]))
+                    .collect();
+                let done: Vec<Option<DeployedRelease>> = try_join_all(running).await?;
+                deployed.extend(done.into_iter().flatten());
+            }
         }
         Ok(deployed)
     }

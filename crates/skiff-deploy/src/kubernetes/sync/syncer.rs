@@ -18,7 +18,7 @@ use crate::sync::SyncPlan;
 use crate::sync::history::History;
 use crate::sync::order::Order;
 use crate::sync::report::reported;
-use crate::sync::tarball::archive;
+use crate::sync::tarball::plan_archive;
 
 /// Syncs files into the pods of one run. A handle: clones share the history.
 ///
@@ -136,17 +136,7 @@ impl PodSyncer {
         plan: &SyncPlan,
         order: Order,
     ) -> Result<(), DeployError> {
-        let tar = if plan.copy.is_empty() {
-            None
-        } else {
-            let copy = plan.copy.clone();
-            let built = tokio::task::spawn_blocking(move || archive(&copy))
-                .await
-                .map_err(|e| {
-                    DeployError::new(StatusCode::SyncUnknown, format!("copying files: {e}"))
-                })??;
-            Some(built)
-        };
+        let tar = plan_archive(plan).await?;
         let deletions: Vec<&str> = plan.delete.iter().map(|(_, dest)| dest.as_str()).collect();
         let copy = tar.as_deref().map(Step::Copy);
         let delete = (!deletions.is_empty()).then_some(Step::Delete(&deletions));
