@@ -43,10 +43,12 @@ pub trait Target: Send + Sync {
     type Deployed: Send + Sync;
     /// What follows the logs of the deployed workloads.
     type Logs: Background;
-    /// What forwards their ports.
-    type Forwards: Background;
     /// What replays synced files into workloads that start or restart.
     type CatchUp: Background;
+
+    /// Whether built images must be pushed to a registry for the target to run them; `None`
+    /// when the target has no say (the config and `--push` decide).
+    fn pushes_images(&self) -> Option<bool>;
 
     /// Whether a deploy needs the configs' rendered manifests (the runner then renders them
     /// in a `Render-N` task with a `renderEvent` per renderer; else the task is empty).
@@ -72,12 +74,19 @@ pub trait Target: Send + Sync {
         output: &Output,
     ) -> impl Future<Output = Result<(), DeployError>> + Send;
 
-    /// Starts the port forwards the target does after a deploy (`--port-forward`), reporting
-    /// each as a `PortForwardEvent`.
+    /// Whether the target forwards ports after each deploy (in a `PortForward-N` task); the
+    /// docker target publishes them as part of the deploy instead.
+    fn forwards_ports(&self) -> bool;
+
+    /// Starts the port forwards (`--port-forward`), or after a redeploy reports the running
+    /// ones again; each is a `PortForwardEvent`.
     fn forward_ports(
         &self,
         output: &Output,
-    ) -> impl Future<Output = Result<Self::Forwards, DeployError>> + Send;
+    ) -> impl Future<Output = Result<(), DeployError>> + Send;
+
+    /// Stops the port forwards and closes their connections.
+    fn stop_port_forwards(&self) -> impl Future<Output = ()> + Send;
 
     /// Starts following the logs of the run's workloads, those there now and those that come
     /// up later, writing them through `output` as `ApplicationLogEvent`s.

@@ -93,6 +93,21 @@ pub fn registry() -> String {
     std::env::var("TEST_REGISTRY").unwrap_or_else(|_| "127.0.0.1:5000".into())
 }
 
+/// Whether the test registry has `repo:reference` (a `HEAD` of its manifest).
+pub fn registry_has(repo: &str, reference: &str) -> bool {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(registry()).unwrap();
+    write!(
+        stream,
+        "HEAD /v2/{repo}/manifests/{reference} HTTP/1.1\r\nHost: {}\r\nAccept: application/vnd.docker.distribution.manifest.v2+json\r\nConnection: close\r\n\r\n",
+        registry()
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response.starts_with("HTTP/1.1 200")
+}
+
 /// The base image present in the test engines (`SKIFF_TEST_BASE_IMAGE`, default
 /// `localhost/skiff-base:busybox`).
 pub fn base_image() -> String {

@@ -191,6 +191,13 @@ impl Default for ConfigOptions {
     }
 }
 
+/// Options of the hidden `skiff filter` (helm's post-renderer).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FilterOptions {
+    /// The labels to set on every resource and pod template.
+    pub labels: std::collections::BTreeMap<String, String>,
+}
+
 /// Options of `skiff fix`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FixOptions {

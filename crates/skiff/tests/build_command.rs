@@ -5,7 +5,7 @@ use std::fs;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use skiff_testenv::{base_image, engine_host, registry, unique};
+use skiff_testenv::{base_image, engine_host, registry, registry_has, unique};
 
 /// Runs skiff in `dir`, with `dir` as its home so the default artifact cache starts empty.
 fn skiff(dir: &Path, args: &[&str]) -> Output {
@@ -42,21 +42,6 @@ fn project(base_dockerfile: &str) -> tempfile::TempDir {
     )
     .unwrap();
     dir
-}
-
-/// `HEAD`s a manifest in the test registry; true when it exists.
-fn registry_has(repo: &str, reference: &str) -> bool {
-    use std::io::{Read, Write};
-    let mut stream = std::net::TcpStream::connect(registry()).unwrap();
-    write!(
-        stream,
-        "HEAD /v2/{repo}/manifests/{reference} HTTP/1.1\r\nHost: {}\r\nAccept: application/vnd.docker.distribution.manifest.v2+json\r\nConnection: close\r\n\r\n",
-        registry()
-    )
-    .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    response.starts_with("HTTP/1.1 200")
 }
 
 #[test]

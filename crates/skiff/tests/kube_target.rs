@@ -11,7 +11,7 @@ use std::time::Duration;
 use common::*;
 use serde_json::Value;
 use skiff_kube_fake::{ExecHandler, FakeCluster, PodBehaviour, PodTarget};
-use skiff_testenv::{code, stderr, stdout};
+use skiff_testenv::{code, registry_has, stderr, stdout};
 
 /// The image the tests deploy without building it.
 const IMAGE: &str = "registry.example/kube-web:v1";
@@ -355,6 +355,21 @@ async fn a_helm_release_is_installed_with_the_image_and_uninstalled_by_delete() 
         .get("v1", "ConfigMap", Some("default"), "web-config")
         .expect("and its ConfigMap");
     assert_eq!(text(&config, "/data/greeting"), "from-skiff");
+    // helm ran `skiff filter` as its post-renderer: the release carries the run labels, so the
+    // status check found its Deployment.
+    assert!(
+        !text(
+            &deployment,
+            "/spec/template/metadata/labels/skaffold.dev~1run-id"
+        )
+        .is_empty(),
+        "{deployment}"
+    );
+    assert!(
+        stdout(&out).contains(" - deployment/web is ready."),
+        "{}",
+        stdout(&out)
+    );
 
     let out = cluster.skiff(&["delete"]).await;
     assert_success(&out);
@@ -423,4 +438,39 @@ async fn an_unreachable_cluster_fails_with_skaffolds_connection_error() {
         err.contains("Check your connection for the cluster"),
         "{err}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn images_for_a_remote_cluster_are_pushed_unless_the_config_says_otherwise() {
+    let Some(_turn) = take_turn().await else {
+        return;
+    };
+    let cluster = Cluster::start().await;
+    let config = cluster.path().join("skaffold.yaml");
+    let text_before = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(
+        &config,
+        text_before.replace("  local:\n    push: false\n", ""),
+    )
+    .unwrap();
+    let repo = skiff_testenv::registry();
+
+    let out = cluster
+        .skiff(&["run", "--default-repo", &repo, "--status-check=false"])
+        .await;
+    assert_success(&out);
+
+    let deployment = cluster.deployment().expect("the Deployment was applied");
+    let image = text(&deployment, "/spec/template/spec/containers/0/image");
+    let tag = image
+        .strip_prefix(&format!("{repo}/kube-web:"))
+        .unwrap_or_else(|| panic!("the image is in the default repo: {image}"));
+    let tag = tag.split('@').next().unwrap().to_owned();
+    assert!(
+        tokio::task::spawn_blocking(move || registry_has("kube-web", &tag))
+            .await
+            .unwrap(),
+        "the fake cluster's context is not a local one: the image was pushed"
+    );
+    assert_success(&cluster.skiff(&["delete"]).await);
 }

@@ -16,8 +16,12 @@ use crate::target::Target;
 impl Target for DockerTarget {
     type Deployed = Vec<DeployedContainer>;
     type Logs = LogStreamer;
-    type Forwards = ();
     type CatchUp = CatchUp;
+
+    /// The engine that builds the images runs them.
+    fn pushes_images(&self) -> Option<bool> {
+        None
+    }
 
     fn renders_manifests(&self) -> bool {
         false
@@ -44,10 +48,16 @@ impl Target for DockerTarget {
         self.check_containers(deployed, output).await
     }
 
-    /// Nothing to start: each deploy publishes the `portForward` ports of its containers.
+    /// Each deploy publishes the `portForward` ports of its containers.
+    fn forwards_ports(&self) -> bool {
+        false
+    }
+
     async fn forward_ports(&self, _output: &Output) -> Result<(), DeployError> {
         Ok(())
     }
+
+    async fn stop_port_forwards(&self) {}
 
     fn follow_logs(&self, settings: LogSettings, output: Output) -> LogStreamer {
         LogStreamer::start(self.engine.clone(), &self.settings.run_id, settings, output)

@@ -13,6 +13,7 @@ use skiff_render::ManifestList;
 
 use super::apply::{ApplyOptions, ResourceRef, apply, manifest_refs};
 use super::client::Connection;
+use super::cluster::{LocalSettings, detect};
 use super::delete::delete_manifests;
 use super::helm::{HelmDeployer, HelmSettings};
 use super::kubectl::{DeployHookEnv, DeployHookRunner, KubectlCli};
@@ -24,7 +25,7 @@ use crate::DeployError;
 use crate::docker::sync::ArtifactSyncHooks;
 use crate::logs::{LogPrefix, LogSettings};
 use crate::sync::SyncPlan;
-use crate::target::{Target, built_artifacts};
+use crate::target::{Background, Target, built_artifacts};
 
 /// The deployer index of the Kubernetes target in deploy subtask output.
 const SUBTASK: &str = "0";
@@ -65,6 +66,8 @@ pub struct KubernetesTarget {
     syncer: OnceLock<PodSyncer>,
     hooks: Vec<DeployHookRunner>,
     helm: Vec<HelmDeployer>,
+    /// The port forwards, once started.
+    forwarder: tokio::sync::Mutex<Option<PortForwarder>>,
 }
 
 impl KubernetesTarget {
@@ -95,6 +98,7 @@ impl KubernetesTarget {
             settings,
             namespaces: Mutex::default(),
             syncer: OnceLock::new(),
+            forwarder: tokio::sync::Mutex::default(),
         }
     }
 
@@ -159,8 +163,17 @@ impl KubernetesTarget {
 impl Target for KubernetesTarget {
     type Deployed = Vec<ResourceRef>;
     type Logs = PodLogStreamer;
-    type Forwards = Option<PortForwarder>;
     type CatchUp = PodCatchUp;
+
+    /// Pushed unless the cluster is local (minikube, Docker Desktop, kind, k3d by the context's
+    /// name), as Skaffold decides.
+    fn pushes_images(&self) -> Option<bool> {
+        let settings = LocalSettings {
+            detect_minikube: true,
+            ..LocalSettings::default()
+        };
+        Some(detect(&self.connection.cluster_context(), &settings, None).push_images)
+    }
 
     fn renders_manifests(&self) -> bool {
         true
@@ -215,18 +228,33 @@ impl Target for KubernetesTarget {
         status_check(&self.connection.client, &selection, settings, output).await
     }
 
-    async fn forward_ports(&self, output: &Output) -> Result<Option<PortForwarder>, DeployError> {
+    fn forwards_ports(&self) -> bool {
+        self.settings.port_forward.is_some()
+    }
+
+    async fn forward_ports(&self, output: &Output) -> Result<(), DeployError> {
         let Some(settings) = &self.settings.port_forward else {
-            return Ok(None);
+            return Ok(());
         };
+        let mut forwarder = self.forwarder.lock().await;
+        if let Some(running) = forwarder.as_ref() {
+            running.report(output);
+            return Ok(());
+        }
         let settings = PortForwardSettings {
             namespaces: self.namespaces(),
             run_id: self.settings.run_id.clone(),
             ..settings.clone()
         };
-        PortForwarder::start(self.connection.client.clone(), &settings, output)
-            .await
-            .map(Some)
+        *forwarder =
+            Some(PortForwarder::start(self.connection.client.clone(), &settings, output).await?);
+        Ok(())
+    }
+
+    async fn stop_port_forwards(&self) {
+        if let Some(running) = self.forwarder.lock().await.take() {
+            running.stop().await;
+        }
     }
 
     fn follow_logs(&self, settings: LogSettings, output: Output) -> PodLogStreamer {

@@ -9,7 +9,7 @@ use skiff_config::SkaffoldConfig;
 use skiff_config::hook_env::StaticHookEnv;
 use skiff_deploy::kubernetes::apply::target_namespace;
 use skiff_deploy::kubernetes::client::{ConnectOptions, Connection, KubeconfigSearch};
-use skiff_deploy::kubernetes::helm::HelmSettings;
+use skiff_deploy::kubernetes::helm::{HelmSettings, PostRenderer};
 use skiff_deploy::kubernetes::kubectl::{DeployHookEnv, KubectlCli};
 use skiff_deploy::kubernetes::monitor::StatusCheckSettings;
 use skiff_deploy::kubernetes::port_forward::{ForwardEntry, PortForwardSettings};
@@ -17,6 +17,7 @@ use skiff_deploy::kubernetes::status::CheckSettings;
 use skiff_deploy::kubernetes::target::{KubernetesSettings, KubernetesTarget};
 use skiff_events::Phase;
 use skiff_render::helm::HelmOptions;
+use skiff_render::labels::run_labels;
 use skiff_render::tools::KUBECTL;
 
 use super::{DeployOptions, status_check_deadline};
@@ -115,9 +116,19 @@ fn helm_settings(
                 ..HelmOptions::default()
             },
             force: opts.force,
-            post_renderer: None,
+            post_renderer: post_renderer(opts),
         })
         .collect()
+}
+
+/// `skiff filter` with the run labels, for helm's `--post-renderer`.
+fn post_renderer(opts: &DeployOptions) -> Option<PostRenderer> {
+    let program = opts.filter_program.clone()?;
+    let labels = run_labels(Some(&opts.run_id), &opts.labels);
+    let args = std::iter::once("filter".to_owned())
+        .chain(labels.iter().map(|(k, v)| format!("--label={k}={v}")))
+        .collect();
+    Some(PostRenderer { program, args })
 }
 
 /// The target's settings for `configs`, given the kube context's namespace.

@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use skiff_build::builder::BuiltImage;
 use skiff_config::SkaffoldConfig;
+use skiff_config::model::BuildType;
 use skiff_deploy::Target;
 use skiff_deploy::kubernetes::port_forward::ForwardModes;
 use skiff_deploy::kubernetes::status::configured_deadline;
@@ -23,6 +24,7 @@ use skiff_events::{LogFile, Output, Phase, Status, Subtask, errors};
 use skiff_proto::v2::ActionableErr;
 use skiff_render::ManifestList;
 
+use crate::build::BuildOptions;
 use crate::error::PipelineError;
 use crate::render::{RenderOptions, render};
 
@@ -53,6 +55,9 @@ pub struct DeployOptions {
     pub kube_context: Option<String>,
     /// `-d/--default-repo`, for render hooks.
     pub default_repo: Option<String>,
+    /// The skiff binary: helm runs its `filter` command as the post-renderer of the releases
+    /// it installs, to put the run labels on them. `None`: releases are not labelled.
+    pub filter_program: Option<PathBuf>,
 }
 
 /// The manifests a deploy applies: the configs' `manifests`, rendered with the images.
@@ -93,6 +98,24 @@ impl ManifestSource<'_> {
         };
         render(self.configs, self.base_dir, builds, &opts, output).await
     }
+}
+
+/// The build options for deploying to `target`: unless `--push` or a config's
+/// `build.local.push` decides, images are pushed when the target needs them in a registry (a
+/// remote cluster), as Skaffold decides.
+pub fn build_options_for<T: Target>(
+    opts: &BuildOptions,
+    configs: &[&SkaffoldConfig],
+    target: &T,
+) -> BuildOptions {
+    let configured = configs.iter().any(|c| {
+        matches!(&c.pipeline.build.build_type, Some(BuildType::Local(local)) if local.push.is_some())
+    });
+    let mut opts = opts.clone();
+    if opts.push.is_none() && !configured {
+        opts.push = target.pushes_images();
+    }
+    opts
 }
 
 /// Renders the manifests `target` needs, deploys `builds` with them and, unless it is off,
@@ -202,6 +225,27 @@ fn step_output(
         &format!("- writing logs to {}\n", file.path().display()),
     );
     Ok(output.to_file(file))
+}
+
+/// Starts the target's port forwards after a deploy, or reports the running ones again, in a
+/// `PortForward-N` task ("Port forward URLs"); nothing for a target that forwards no ports.
+pub async fn forward_ports<T: Target>(target: &T, output: &Output) -> Result<(), PipelineError> {
+    if !target.forwards_ports() {
+        return Ok(());
+    }
+    let hub = output.hub();
+    hub.task_in_progress(Phase::PortForward, "Port forward URLs");
+    match target.forward_ports(output).await {
+        Ok(()) => {
+            hub.task_succeeded(Phase::PortForward);
+            Ok(())
+        }
+        Err(err) => {
+            let err = err.actionable();
+            hub.task_failed(Phase::PortForward, err.clone());
+            Err(PipelineError::new(Phase::PortForward, err))
+        }
+    }
 }
 
 /// Removes what `target` deployed for the configs of `source` (and, for the docker target,

@@ -30,7 +30,7 @@ use skiff_proto::v2::Metadata;
 use skiff_watch::{FileChange, Trigger, Watcher};
 
 use crate::build::{BuildOptions, ConfiguredArtifact, artifacts, build};
-use crate::deploy::{DeployOptions, ManifestSource, deploy};
+use crate::deploy::{DeployOptions, ManifestSource, deploy, forward_ports};
 use crate::error::PipelineError;
 use crate::test::test;
 use changes::Pending;
@@ -118,8 +118,6 @@ impl<T> Copy for DevContext<'_, T> {}
 pub struct DevLoop<'a, T: Target> {
     ctx: DevContext<'a, T>,
     artifacts: Vec<ConfiguredArtifact>,
-    /// The port forwards, started after the first deploy.
-    forwards: Option<T::Forwards>,
     /// The run-wide variables of sync hooks.
     hook_env: StaticHookEnv,
     built: BTreeMap<String, BuiltImage>,
@@ -135,7 +133,6 @@ impl<'a, T: Target> DevLoop<'a, T> {
         DevLoop {
             ctx,
             artifacts: artifacts(ctx.configs, ctx.base_dir, &ctx.opts.build.only_images),
-            forwards: None,
             hook_env: StaticHookEnv {
                 default_repo: ctx.opts.build.default_repo.clone(),
                 ..StaticHookEnv::current()
@@ -212,13 +209,13 @@ impl<'a, T: Target> DevLoop<'a, T> {
                     "The configuration changed: restarting with the new one\n",
                 );
                 catch_up.stop().await;
-                self.forwards.take().stop().await;
+                self.ctx.target.stop_port_forwards().await;
                 return Ok(DevExit::ConfigChanged);
             }
             self.iterate(watcher.mode()).await;
         }
         catch_up.stop().await;
-        self.forwards.take().stop().await;
+        self.ctx.target.stop_port_forwards().await;
         Ok(DevExit::Stopped)
     }
 
@@ -463,8 +460,8 @@ impl<'a, T: Target> DevLoop<'a, T> {
     }
 
     /// Deploys the built images that differ from what runs (a target that applies manifests
-    /// gets every built image: its manifests are rendered with all of them), then starts the
-    /// port forwards after the first deploy.
+    /// gets every built image: its manifests are rendered with all of them), then forwards
+    /// the ports (started after the first deploy, reported again after the others).
     async fn deploy_changed(&mut self) -> Result<(), PipelineError> {
         let changed: Vec<BuiltImage> = self
             .built
@@ -494,15 +491,7 @@ impl<'a, T: Target> DevLoop<'a, T> {
         for image in changed {
             self.deployed.insert(image.image_name.clone(), image);
         }
-        if self.forwards.is_none() {
-            let forwards = self
-                .ctx
-                .target
-                .forward_ports(self.ctx.output)
-                .await
-                .map_err(|e| PipelineError::new(Phase::PortForward, e.actionable()))?;
-            self.forwards = Some(forwards);
-        }
+        forward_ports(self.ctx.target, self.ctx.output).await?;
         Ok(())
     }
 

@@ -16,6 +16,7 @@ mod delete;
 mod deploy;
 mod dev;
 mod diagnose;
+mod filter;
 mod fix;
 pub mod flags;
 mod global;
@@ -40,6 +41,7 @@ pub use delete::DeleteArgs;
 pub use deploy::DeployArgs;
 pub use dev::DevArgs;
 pub use diagnose::DiagnoseArgs;
+pub use filter::FilterArgs;
 pub use fix::FixArgs;
 pub use global::GlobalArgs;
 pub use inspect::InspectArgs;
@@ -82,6 +84,10 @@ pub enum Commands {
     /// Run the skiff API server alone, without a pipeline
     #[command(hide = true)]
     Serve(ServeArgs),
+
+    /// Filter and transform a set of Kubernetes manifests from stdin
+    #[command(hide = true)]
+    Filter(FilterArgs),
 
     /// Run a pipeline: build and test artifacts, tag them and deploy them
     Run(Box<RunArgs>),

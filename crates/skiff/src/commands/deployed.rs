@@ -9,7 +9,7 @@ use skiff_build::builder::BuiltImage;
 use skiff_config::SkaffoldConfig;
 use skiff_deploy::logs::{LogPrefix, LogSettings};
 use skiff_deploy::{Background, Target};
-use skiff_runner::deploy::{DeployOptions, ManifestSource, cleanup, deploy};
+use skiff_runner::deploy::{DeployOptions, ManifestSource, cleanup, deploy, forward_ports};
 
 use crate::options::DeploySettings;
 use crate::session::{CommandSession, pipeline_error};
@@ -69,6 +69,7 @@ pub fn deploy_options(
         kubeconfig: settings.kubeconfig.clone(),
         kube_context: kube_context.cloned(),
         default_repo: default_repo.cloned(),
+        filter_program: std::env::current_exe().ok(),
     }
 }
 
@@ -107,17 +108,16 @@ pub async fn deploy_and_follow<T: Target>(
     if !settings.tail && !settings.port_forward.enabled() {
         return Ok(());
     }
-    let forwards = target
-        .forward_ports(&session.output)
+    forward_ports(target, &session.output)
         .await
-        .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+        .map_err(pipeline_error)?;
     let logs = settings
         .tail
         .then(|| follow_logs(session, target))
         .transpose()?;
     session.interrupts.recv().await;
     logs.stop().await;
-    forwards.stop().await;
+    target.stop_port_forwards().await;
     if policy.on_exit {
         remove(session, target, opts, false).await?;
     }

@@ -4,6 +4,7 @@
 use skiff_config::SkaffoldConfig;
 use skiff_deploy::Background;
 use skiff_events::state::{AutoTrigger, set_auto_trigger};
+use skiff_runner::deploy::build_options_for;
 use skiff_runner::dev::{DevContext, DevExit, DevLoop, DevOptions};
 
 use super::deployed::{deploy_options, follow_logs, remove, with_target};
@@ -57,6 +58,10 @@ pub async fn run(opts: DevCommandOptions) -> anyhow::Result<()> {
                             .tail
                             .then(|| follow_logs(session, target))
                             .transpose()?;
+                        let dev_options = DevOptions {
+                            build: build_options_for(&opts.build, &configs, target),
+                            ..dev_options.clone()
+                        };
                         let exit = {
                             let mut dev = DevLoop::new(DevContext {
                                 configs: &configs,

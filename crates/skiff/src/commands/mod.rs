@@ -6,6 +6,7 @@ pub mod deploy;
 mod deployed;
 pub mod dev;
 pub mod diagnose;
+pub mod filter;
 pub mod fix;
 pub mod inspect;
 pub mod local_run;
@@ -33,6 +34,7 @@ pub async fn dispatch(parsed: Parsed, env_files: EnvFileReport) -> anyhow::Resul
         None => Ok(crate::cli::print_help()?),
         Some(Commands::Version) => version::run(),
         Some(Commands::Serve(args)) => serve::run(args.to_options(&global)).await,
+        Some(Commands::Filter(args)) => filter::run(args.to_options()?),
         Some(Commands::Run(args)) => run::run(args.to_options()?).await,
         Some(Commands::Dev(args)) => dev::run(args.to_options()?).await,
         Some(Commands::Build(args)) => build::run(args.to_options()?).await,

@@ -4,6 +4,7 @@
 use skiff_config::SkaffoldConfig;
 use skiff_runner::PipelineError;
 use skiff_runner::build::build;
+use skiff_runner::deploy::build_options_for;
 use skiff_runner::test::test;
 
 use super::deployed::{CleanupPolicy, deploy_and_follow, deploy_options, with_target};
@@ -26,26 +27,26 @@ pub async fn run(opts: RunCommandOptions) -> anyhow::Result<()> {
                 opts.config.kube_context.as_ref(),
                 opts.build.default_repo.as_ref(),
             );
-            let (base_dir, output) = (&session.base_dir, &session.output);
-            let build_and_test = async {
-                let outcome = build(&configs, base_dir, &opts.build, output).await?;
-                if !opts.skip_tests {
-                    test(&configs, base_dir, &outcome.builds, &engine, output).await?;
-                }
-                Ok::<_, PipelineError>(outcome.builds)
-            };
-            let builds = interruptible(&mut session.interrupts, build_and_test).await?;
             let policy = CleanupPolicy {
                 on_abort: opts.cleanup,
                 on_exit: opts.cleanup,
             };
-            let configs: Vec<&SkaffoldConfig> = session.configs.iter().collect();
             with_target!(
                 &configs,
                 &session.base_dir,
                 &deploy_opts,
-                engine,
+                engine.clone(),
                 |target| {
+                    let build_opts = build_options_for(&opts.build, &configs, target);
+                    let (base_dir, output) = (&session.base_dir, &session.output);
+                    let build_and_test = async {
+                        let outcome = build(&configs, base_dir, &build_opts, output).await?;
+                        if !opts.skip_tests {
+                            test(&configs, base_dir, &outcome.builds, &engine, output).await?;
+                        }
+                        Ok::<_, PipelineError>(outcome.builds)
+                    };
+                    let builds = interruptible(&mut session.interrupts, build_and_test).await?;
                     deploy_and_follow(session, target, &deploy_opts, &builds, &opts.deploy, policy)
                         .await
                 }

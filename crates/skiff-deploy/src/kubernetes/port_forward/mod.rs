@@ -105,6 +105,14 @@ impl PortForwarder {
     pub fn forwarded(&self) -> &[ForwardedPort] {
         &self.forwarded
     }
+
+    /// Reports every forward that listens again, as when it started (after a redeploy,
+    /// which clears the forwarded ports of the `State`).
+    pub fn report(&self, output: &Output) {
+        for forwarded in &self.forwarded {
+            report(output, &forwarded.entry, forwarded.local_port);
+        }
+    }
 }
 
 impl Background for PortForwarder {
