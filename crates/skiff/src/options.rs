@@ -423,6 +423,19 @@ pub struct DeployCommandOptions {
     pub deploy: DeploySettings,
 }
 
+/// Options of `skiff apply`.
+#[derive(Debug, Clone)]
+pub struct ApplyCommandOptions {
+    /// Which configs to read.
+    pub config: ConfigOptions,
+    /// API server settings.
+    pub api: ApiOptions,
+    /// How to deploy.
+    pub deploy: DeploySettings,
+    /// The hydrated manifest files.
+    pub manifests: Vec<PathBuf>,
+}
+
 /// Options of `skiff render`.
 #[derive(Debug, Clone)]
 pub struct RenderCommandOptions {

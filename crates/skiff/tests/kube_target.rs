@@ -322,6 +322,35 @@ async fn dev_builds_deploys_and_syncs_edits_into_the_pod_then_cleans_up() {
         "a synced edit rebuilds nothing:\n{printed}"
     );
 
+    // A manifest edit redeploys; a resource dropped from the manifests is pruned.
+    let manifests = cluster.path().join("k8s/web.yaml");
+    let original = std::fs::read_to_string(&manifests).unwrap();
+    let extra =
+        "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: kube-web-extra\ndata:\n  a: b\n";
+    std::fs::write(&manifests, format!("{original}{extra}")).unwrap();
+    let extra_config = |fake: &FakeCluster| {
+        fake.get("v1", "ConfigMap", Some("default"), "kube-web-extra")
+            .is_some()
+    };
+    assert!(
+        cluster
+            .fake
+            .wait_until(Duration::from_secs(20), extra_config)
+            .await,
+        "the added ConfigMap was never applied:\n{}",
+        std::fs::read_to_string(cluster.path().join("stdout.txt")).unwrap_or_default()
+    );
+    std::fs::write(&manifests, &original).unwrap();
+    assert!(
+        cluster
+            .fake
+            .wait_until(Duration::from_secs(20), |fake| !extra_config(fake))
+            .await,
+        "the dropped ConfigMap was never pruned:\n{}",
+        std::fs::read_to_string(cluster.path().join("stdout.txt")).unwrap_or_default()
+    );
+    wait_for_output(cluster.path(), " - configmap/kube-web-extra pruned").await;
+
     skiff.interrupt();
     let status = tokio::task::spawn_blocking(move || skiff.wait(Duration::from_secs(30)))
         .await
@@ -473,4 +502,52 @@ async fn images_for_a_remote_cluster_are_pushed_unless_the_config_says_otherwise
         "the fake cluster's context is not a local one: the image was pushed"
     );
     assert_success(&cluster.skiff(&["delete"]).await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn apply_deploys_manifests_hydrated_by_render() {
+    let cluster = Cluster::start().await;
+    cluster.fake.on_image(IMAGE, PodBehaviour::Ready);
+    let image = format!("kube-web={IMAGE}");
+    let rendered = tokio::task::spawn_blocking({
+        let dir = cluster.path().to_path_buf();
+        move || {
+            skiff(
+                &dir,
+                &["render", "-i", &image, "--offline", "-o", "hydrated.yaml"],
+            )
+        }
+    })
+    .await
+    .unwrap();
+    assert_success(&rendered);
+
+    let out = cluster.skiff(&["apply", "hydrated.yaml"]).await;
+    assert_success(&out);
+    let deployment = cluster.deployment().expect("the Deployment was applied");
+    assert_eq!(
+        text(&deployment, "/spec/template/spec/containers/0/image"),
+        IMAGE
+    );
+    assert!(
+        !text(
+            &deployment,
+            "/spec/template/metadata/labels/skaffold.dev~1run-id"
+        )
+        .is_empty(),
+        "apply labels what it applies with its run id: {deployment}"
+    );
+    assert!(
+        stdout(&out).contains(" - deployment/kube-web is ready."),
+        "{}",
+        stdout(&out)
+    );
+
+    let missing = cluster.skiff(&["apply", "nothing-here.yaml"]).await;
+    assert_eq!(code(&missing), 1);
+    assert!(
+        stderr(&missing).contains("cannot read the provided file nothing-here.yaml"),
+        "{}",
+        stderr(&missing)
+    );
 }

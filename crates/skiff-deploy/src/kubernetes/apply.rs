@@ -47,6 +47,16 @@ pub struct ResourceRef {
 }
 
 impl ResourceRef {
+    /// Whether `other` names the same object (its group, kind, namespace and name; the API
+    /// version may differ).
+    pub fn is_same_object(&self, other: &ResourceRef) -> bool {
+        let group = |r: &ResourceRef| r.api_version.rsplit_once('/').map(|(g, _)| g.to_owned());
+        group(self) == group(other)
+            && self.kind == other.kind
+            && self.namespace == other.namespace
+            && self.name == other.name
+    }
+
     /// How kubectl names the object in its output: `deployment.apps/web`, `service/web`.
     pub fn kubectl_name(&self) -> String {
         let kind = self.kind.to_lowercase();

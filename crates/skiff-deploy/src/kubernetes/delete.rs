@@ -37,7 +37,7 @@ pub async fn delete_labelled(
 ) -> Result<Vec<ResourceRef>, DeployError> {
     let resolver = Resolver::discover(client).await?;
     let params = ListParams::default().labels(selector);
-    let mut docs = Vec::new();
+    let mut found = Vec::new();
     for (resource, caps) in resolver.resources() {
         if !(caps.supports_operation("list") && caps.supports_operation("delete"))
             || resource.kind == "Event"
@@ -52,21 +52,53 @@ pub async fn delete_labelled(
                 StatusCode::DeployCleanupErr,
             )
         })?;
-        docs.extend(
+        found.extend(
             listed
                 .items
                 .into_iter()
-                .filter(|object| object.metadata.owner_references.as_ref().is_none_or(Vec::is_empty))
-                .map(|object| {
-                    json!({
-                        "apiVersion": resource.api_version,
-                        "kind": resource.kind,
-                        "metadata": {"name": object.metadata.name, "namespace": object.metadata.namespace},
-                    })
+                .filter(|object| {
+                    object
+                        .metadata
+                        .owner_references
+                        .as_ref()
+                        .is_none_or(Vec::is_empty)
+                })
+                .map(|object| ResourceRef {
+                    api_version: resource.api_version.clone(),
+                    kind: resource.kind.clone(),
+                    namespace: object.metadata.namespace,
+                    name: object.metadata.name.unwrap_or_default(),
+                    uid: None,
                 }),
         );
     }
-    delete_docs(&resolver, docs, "default").await
+    delete_docs(&resolver, ref_docs(&found), "default").await
+}
+
+/// Deletes the objects `refs` name (those already gone are skipped) and returns those that
+/// were there.
+pub async fn delete_refs(
+    client: &kube::Client,
+    refs: &[ResourceRef],
+) -> Result<Vec<ResourceRef>, DeployError> {
+    if refs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let resolver = Resolver::discover(client).await?;
+    delete_docs(&resolver, ref_docs(refs), "default").await
+}
+
+/// The objects `refs` name, as manifest documents.
+fn ref_docs(refs: &[ResourceRef]) -> Vec<Value> {
+    refs.iter()
+        .map(|r| {
+            json!({
+                "apiVersion": r.api_version,
+                "kind": r.kind,
+                "metadata": {"name": r.name, "namespace": r.namespace},
+            })
+        })
+        .collect()
 }
 
 /// Deletes `docs` in delete order, skipping the gone and the unserved.

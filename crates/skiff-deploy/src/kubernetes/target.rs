@@ -14,7 +14,7 @@ use skiff_render::ManifestList;
 use super::apply::{ApplyOptions, ResourceRef, apply, manifest_refs};
 use super::client::Connection;
 use super::cluster::{LocalSettings, detect};
-use super::delete::delete_manifests;
+use super::delete::{delete_manifests, delete_refs};
 use super::helm::{HelmDeployer, HelmSettings};
 use super::kubectl::{DeployHookEnv, DeployHookRunner, KubectlCli};
 use super::logs::PodLogStreamer;
@@ -68,6 +68,8 @@ pub struct KubernetesTarget {
     helm: Vec<HelmDeployer>,
     /// The port forwards, once started.
     forwarder: tokio::sync::Mutex<Option<PortForwarder>>,
+    /// The objects of the manifests the last deploy applied.
+    applied: tokio::sync::Mutex<Vec<ResourceRef>>,
 }
 
 impl KubernetesTarget {
@@ -99,6 +101,7 @@ impl KubernetesTarget {
             namespaces: Mutex::default(),
             syncer: OnceLock::new(),
             forwarder: tokio::sync::Mutex::default(),
+            applied: tokio::sync::Mutex::default(),
         }
     }
 
@@ -117,6 +120,30 @@ impl KubernetesTarget {
         let mut all = self.applied_namespaces().clone();
         all.insert(self.settings.namespace.clone());
         all.into_iter().collect()
+    }
+
+    /// Applies `manifests`, then deletes what the previous deploy applied that they no longer
+    /// name (a resource removed from the manifests between two iterations of `dev`).
+    async fn apply_and_prune(
+        &self,
+        manifests: &ManifestList,
+        output: &Output,
+    ) -> Result<Vec<ResourceRef>, DeployError> {
+        let mut last = self.applied.lock().await;
+        let applied = self.apply(manifests, output).await?;
+        let dropped: Vec<ResourceRef> = last
+            .iter()
+            .filter(|old| !applied.iter().any(|new| new.is_same_object(old)))
+            .cloned()
+            .collect();
+        let pruned = delete_refs(&self.connection.client, &dropped).await?;
+        let lines: String = pruned
+            .iter()
+            .map(|r| format!(" - {} pruned\n", r.kubectl_name()))
+            .collect();
+        output.write(Phase::Deploy, SUBTASK, &lines);
+        last.clone_from(&applied);
+        Ok(applied)
     }
 
     /// Applies `manifests`: through kubectl when the config gives it flags, else natively.
@@ -204,7 +231,7 @@ impl Target for KubernetesTarget {
                 deployed.extend(manifest_refs(&release.manifests, namespace)?);
             }
         }
-        deployed.extend(self.apply(manifests, output).await?);
+        deployed.extend(self.apply_and_prune(manifests, output).await?);
         self.applied_namespaces()
             .extend(deployed.iter().filter_map(|r| r.namespace.clone()));
         let namespaces = self.namespaces();

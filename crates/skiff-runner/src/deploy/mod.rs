@@ -22,7 +22,8 @@ use skiff_deploy::kubernetes::port_forward::ForwardModes;
 use skiff_deploy::kubernetes::status::configured_deadline;
 use skiff_events::{LogFile, Output, Phase, Status, Subtask, errors};
 use skiff_proto::v2::ActionableErr;
-use skiff_render::ManifestList;
+use skiff_render::labels::{run_labels, set_labels};
+use skiff_render::{ManifestList, TransformRules};
 
 use crate::build::BuildOptions;
 use crate::error::PipelineError;
@@ -128,6 +129,30 @@ pub async fn deploy<T: Target>(
     output: &Output,
 ) -> Result<(), PipelineError> {
     let manifests = source.render_for(target, builds, output).await?;
+    deploy_rendered(target, builds, &manifests, output).await
+}
+
+/// Applies hydrated `manifests` (`skiff apply`) with the run's labels set on them, and checks
+/// that they came up: the Deploy phase of [`deploy`], with nothing rendered.
+pub async fn apply_manifests<T: Target>(
+    target: &T,
+    mut manifests: ManifestList,
+    opts: &DeployOptions,
+    output: &Output,
+) -> Result<(), PipelineError> {
+    let labels = run_labels(Some(&opts.run_id), &opts.labels);
+    set_labels(&mut manifests, &labels, &TransformRules::default())
+        .map_err(|e| PipelineError::new(Phase::Deploy, e.actionable()))?;
+    deploy_rendered(target, &[], &manifests, output).await
+}
+
+/// The Deploy phase of `builds` with `manifests` already rendered.
+async fn deploy_rendered<T: Target>(
+    target: &T,
+    builds: &[BuiltImage],
+    manifests: &ManifestList,
+    output: &Output,
+) -> Result<(), PipelineError> {
     let hub = output.hub();
     if !builds.is_empty() {
         output.phase(Phase::Deploy, "Tags used in deployment:\n");
@@ -141,7 +166,7 @@ pub async fn deploy<T: Target>(
     hub.task_in_progress(Phase::Deploy, "Deploy to cluster");
     output.phase(Phase::Deploy, "Starting deploy...\n");
     hub.subtask(Subtask::Deploy, DEPLOYER, Status::InProgress, None);
-    match deploy_and_check(target, builds, &manifests, output).await {
+    match deploy_and_check(target, builds, manifests, output).await {
         Ok(()) => {
             hub.subtask(Subtask::Deploy, DEPLOYER, Status::Succeeded, None);
             hub.task_succeeded(Phase::Deploy);

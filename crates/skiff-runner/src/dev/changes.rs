@@ -7,6 +7,9 @@ use std::path::PathBuf;
 /// The owner name the dev loop gives the config files it watches.
 pub const CONFIG_OWNER: &str = "skaffold.yaml";
 
+/// The owner name the dev loop gives what the deploy renders (manifests, charts).
+pub const MANIFESTS_OWNER: &str = "manifests";
+
 /// The prefix of the owner name of an image's test dependencies (`test:<image>`).
 pub const TEST_OWNER_PREFIX: &str = "test:";
 
@@ -41,7 +44,8 @@ pub struct Pending {
     pub retest: BTreeSet<String>,
     /// The config file changed: the loop restarts with the new config.
     pub config_changed: bool,
-    /// Builds that finished while deploys were off, to deploy at the next deploy intent.
+    /// Builds that finished while deploys were off, or manifests that changed: the next
+    /// deploy (when deploys are on) redeploys.
     pub undeployed: bool,
 }
 
@@ -50,6 +54,8 @@ impl Pending {
     pub fn record(&mut self, owner: &str, path: PathBuf, removed: bool) {
         if owner == CONFIG_OWNER {
             self.config_changed = true;
+        } else if owner == MANIFESTS_OWNER {
+            self.undeployed = true;
         } else if let Some(image) = owner.strip_prefix(TEST_OWNER_PREFIX) {
             self.retest.insert(image.to_owned());
         } else {
@@ -80,6 +86,9 @@ mod tests {
         assert!(pending.config_changed);
         pending.record("test:app", "/w/test/deps.txt".into(), false);
         assert_eq!(pending.retest, BTreeSet::from(["app".to_owned()]));
+        assert!(!pending.undeployed);
+        pending.record(MANIFESTS_OWNER, "/w/k8s/web.yaml".into(), false);
+        assert!(pending.undeployed);
         assert_eq!(pending.artifacts.len(), 1);
     }
 }

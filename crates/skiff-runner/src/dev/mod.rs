@@ -158,12 +158,18 @@ impl<'a, T: Target> DevLoop<'a, T> {
             self.ctx.configs.iter().flat_map(|c| &c.pipeline.test),
             self.ctx.base_dir,
         );
-        let roots = watch_plan::roots(
+        let mut roots = watch_plan::roots(
             &self.artifacts,
             &testers,
             &self.ctx.opts.watch_images,
             &self.ctx.opts.config_files,
         );
+        if self.ctx.target.renders_manifests() {
+            roots.extend(watch_plan::manifest_roots(
+                self.ctx.configs,
+                self.ctx.base_dir,
+            ));
+        }
         let (watcher, mut changes) =
             Watcher::start(roots, self.ctx.opts.trigger, self.ctx.opts.quiet).map_err(|e| {
                 PipelineError::new(
@@ -459,9 +465,10 @@ impl<'a, T: Target> DevLoop<'a, T> {
         Ok(())
     }
 
-    /// Deploys the built images that differ from what runs (a target that applies manifests
-    /// gets every built image: its manifests are rendered with all of them), then forwards
-    /// the ports (started after the first deploy, reported again after the others).
+    /// Deploys the built images that differ from what runs, or everything when the manifests
+    /// changed (a target that applies manifests gets every built image: its manifests are
+    /// rendered with all of them), then forwards the ports (started after the first deploy,
+    /// reported again after the others).
     async fn deploy_changed(&mut self) -> Result<(), PipelineError> {
         let changed: Vec<BuiltImage> = self
             .built
@@ -469,8 +476,10 @@ impl<'a, T: Target> DevLoop<'a, T> {
             .filter(|b| self.deployed.get(&b.image_name) != Some(*b))
             .cloned()
             .collect();
-        self.pending.undeployed = false;
-        if changed.is_empty() {
+        let manifests_changed = std::mem::take(&mut self.pending.undeployed)
+            && self.ctx.target.renders_manifests()
+            && !self.deployed.is_empty();
+        if changed.is_empty() && !manifests_changed {
             return Ok(());
         }
         self.ctx

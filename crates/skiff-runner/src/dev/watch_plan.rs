@@ -1,5 +1,5 @@
 //! What the dev loop watches: each artifact's context (without what its `.dockerignore`
-//! excludes) and the config files.
+//! excludes), the config files and, for a target that renders them, the manifests.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -7,12 +7,13 @@ use std::sync::Arc;
 
 use skiff_build::dockerfile::normalize_dockerfile_path;
 use skiff_build::dockerignore::DockerIgnore;
-use skiff_config::model::ArtifactType;
+use skiff_config::SkaffoldConfig;
+use skiff_config::model::{ArtifactType, ChartSource};
 use skiff_watch::{PathFilter, WatchRoot};
 
 use skiff_tester::{Tester, test_dependencies};
 
-use super::changes::{CONFIG_OWNER, TEST_OWNER_PREFIX};
+use super::changes::{CONFIG_OWNER, MANIFESTS_OWNER, TEST_OWNER_PREFIX};
 use crate::build::ConfiguredArtifact;
 
 /// The watch roots of a dev session: the artifacts whose image contains one of `watch_images`
@@ -87,6 +88,65 @@ fn test_roots(
             filter: PathFilter::Files(files),
         })
         .collect()
+}
+
+/// The roots of what a deploy renders, owned by [`MANIFESTS_OWNER`]: the directories of the
+/// configs' `manifests.rawYaml` globs (up to their first wildcard) and files, kpt and kustomize
+/// directories, and local helm charts (`manifests.helm` and `deploy.helm`) with their values
+/// files. A change there redeploys.
+pub fn manifest_roots(configs: &[&SkaffoldConfig], base_dir: &Path) -> Vec<WatchRoot> {
+    let mut dirs: BTreeSet<PathBuf> = BTreeSet::new();
+    let mut files: BTreeSet<PathBuf> = BTreeSet::new();
+    for config in configs {
+        let manifests = &config.pipeline.manifests;
+        for pattern in &manifests.raw_yaml {
+            match pattern.find(['*', '?', '[', '{']) {
+                Some(at) => {
+                    let prefix = &pattern[..at];
+                    let dir = prefix.rfind('/').map_or("", |slash| &prefix[..slash]);
+                    dirs.insert(base_dir.join(dir));
+                }
+                None => {
+                    files.insert(base_dir.join(pattern));
+                }
+            }
+        }
+        let kustomize = manifests.kustomize.iter().flat_map(|k| &k.paths);
+        dirs.extend(kustomize.chain(&manifests.kpt).map(|p| base_dir.join(p)));
+        let releases = manifests
+            .helm
+            .iter()
+            .flat_map(|h| &h.releases)
+            .chain(config.pipeline.deploy.helm.iter().flat_map(|h| &h.releases));
+        for release in releases {
+            if let Some(ChartSource::ChartPath(chart)) = &release.chart {
+                dirs.insert(base_dir.join(chart));
+            }
+            files.extend(release.values_files.iter().map(|f| base_dir.join(f)));
+        }
+    }
+    let mut by_parent: BTreeMap<PathBuf, BTreeSet<PathBuf>> = BTreeMap::new();
+    for file in files {
+        let file = std::path::absolute(&file).unwrap_or(file);
+        if dirs.iter().any(|dir| file.starts_with(dir)) {
+            continue;
+        }
+        let parent = file
+            .parent()
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+        by_parent.entry(parent).or_default().insert(file);
+    }
+    let dir_roots = dirs.into_iter().map(|dir| WatchRoot {
+        owner: MANIFESTS_OWNER.to_owned(),
+        dir,
+        filter: PathFilter::Everything,
+    });
+    let file_roots = by_parent.into_iter().map(|(dir, files)| WatchRoot {
+        owner: MANIFESTS_OWNER.to_owned(),
+        dir,
+        filter: PathFilter::Files(files),
+    });
+    dir_roots.chain(file_roots).collect()
 }
 
 /// Whether `artifact` is watched under `-w/--watch-image` (all when none is given).
@@ -176,5 +236,32 @@ mod tests {
             PathFilter::Files(files) if files.contains(&dir.path().join("web/tests/data.json"))
         ));
         assert!(roots(&artifacts, &testers, &["api".into()], &[]).is_empty());
+    }
+
+    #[test]
+    fn manifests_are_watched_up_to_their_first_wildcard() {
+        let base = Path::new("/p");
+        let config = skiff_testenv::skaffold_config(
+            "manifests:\n  rawYaml: [\"k8s/*.yaml\", \"extra/one.yaml\", \"k8s/sub/two.yaml\"]\n  kustomize:\n    paths: [overlays/dev]\n\
+             deploy:\n  helm:\n    releases:\n    - name: web\n      chartPath: chart\n      valuesFiles: [values/dev.yaml]\n",
+        );
+        let roots = manifest_roots(&[&config], base);
+        assert!(roots.iter().all(|r| r.owner == MANIFESTS_OWNER));
+        let dirs: Vec<&Path> = roots.iter().map(|r| r.dir.as_path()).collect();
+        assert_eq!(
+            dirs,
+            [
+                Path::new("/p/chart"),
+                Path::new("/p/k8s"),
+                Path::new("/p/overlays/dev"),
+                Path::new("/p/extra"),
+                Path::new("/p/values"),
+            ],
+            "a file under a watched directory gets no root of its own"
+        );
+        assert!(matches!(
+            &roots[3].filter,
+            PathFilter::Files(files) if files.contains(Path::new("/p/extra/one.yaml"))
+        ));
     }
 }

@@ -10,6 +10,7 @@
 //! deprecations and the grouped root help are applied to every command automatically.
 
 mod api;
+mod apply;
 mod build;
 pub mod config;
 mod delete;
@@ -35,6 +36,7 @@ use std::ffi::OsString;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 pub use api::{ApiArgs, TriggerArgs};
+pub use apply::ApplyArgs;
 pub use build::BuildArgs;
 pub use config::{ConfigArgs, ConfigFileArgs};
 pub use delete::DeleteArgs;
@@ -106,6 +108,9 @@ pub enum Commands {
 
     /// Generate rendered Kubernetes manifests
     Render(Box<RenderArgs>),
+
+    /// Apply hydrated manifests to a cluster
+    Apply(Box<ApplyArgs>),
 
     /// Delete any resources deployed by skiff
     Delete(Box<DeleteArgs>),

@@ -1,5 +1,6 @@
 //! The commands. Each one takes its options from [`crate::options`] and never sees clap.
 
+pub mod apply;
 pub mod build;
 pub mod delete;
 pub mod deploy;
@@ -41,6 +42,7 @@ pub async fn dispatch(parsed: Parsed, env_files: EnvFileReport) -> anyhow::Resul
         Some(Commands::Test(args)) => test::run(args.to_options()).await,
         Some(Commands::Deploy(args)) => deploy::run(args.to_options()?).await,
         Some(Commands::Render(args)) => render::run(args.to_options()?).await,
+        Some(Commands::Apply(args)) => apply::run(args.to_options()?).await,
         Some(Commands::Delete(args)) => delete::run(args.to_options()).await,
         Some(Commands::Verify(args)) => local_run::run(args.to_options()).await,
         Some(Commands::Exec(args)) => local_run::run(args.to_options()).await,
