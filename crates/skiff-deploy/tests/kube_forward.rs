@@ -1,6 +1,7 @@
 //! Kubernetes port forwards against the fake API server: a forward to a Deployment reaches its
 //! pod, reaches the replacement once the pod is replaced without anyone asking, picks the next
-//! local port when the wanted one is taken, and is reported once as a `PortForwardEvent`.
+//! local port when the wanted one is taken, and is reported as a `PortForwardEvent`; a forward
+//! whose pod is gone leaves the `State` until a pod runs again.
 
 use std::net::{SocketAddr, TcpListener as StdListener};
 use std::time::Duration;
@@ -148,9 +149,14 @@ async fn a_deployment_forward_heals_after_its_pod_is_replaced() {
         )),
         _ => None,
     });
-    assert_eq!(
-        events,
-        [(i32::from(local), "deployment".to_owned(), "web".to_owned())]
+    // Reported when it started, and again should the health check have seen the moment
+    // without a running pod.
+    assert!(!events.is_empty());
+    assert!(
+        events
+            .iter()
+            .all(|e| *e == (i32::from(local), "deployment".to_owned(), "web".to_owned())),
+        "{events:?}"
     );
     assert!(
         output
@@ -167,4 +173,74 @@ async fn a_deployment_forward_heals_after_its_pod_is_replaced() {
         "the local port is closed once stopped"
     );
     drop(taken);
+}
+
+#[tokio::test]
+async fn a_forward_without_a_running_pod_leaves_the_state_until_one_runs_again() {
+    let fake = FakeCluster::start().await.unwrap();
+    fake.forward_port(
+        PodTarget::namespace("default"),
+        8080,
+        http_server("from the pod").await,
+    );
+    let pod = json!({
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "web", "namespace": "default"},
+        "spec": {"containers": [{"name": "app", "image": "web:1"}]},
+    });
+    fake.create(pod.clone()).unwrap();
+    running_pod(&fake, &[]).await;
+    let resource = PortForwardResource {
+        resource_type: ResourceType("pod".into()),
+        resource_name: "web".into(),
+        port: Some(IntOrString::Int(8080)),
+        ..Default::default()
+    };
+    let settings = PortForwardSettings {
+        modes: ForwardModes::parse(&["user"]).unwrap(),
+        entries: ForwardEntry::from_config(&[resource], "default").unwrap(),
+        namespaces: vec!["default".into()],
+        run_id: "run-forward".into(),
+    };
+    let (output, printed) = recorded_output();
+    let forwarder = PortForwarder::start(fake.client(), &settings, &output)
+        .await
+        .unwrap();
+    let local = i32::from(forwarder.forwarded()[0].local_port);
+    let listed = || output.hub().state().forwarded_ports.contains_key(&local);
+    assert!(listed());
+
+    let pods: Api<k8s_openapi::api::core::v1::Pod> = Api::default_namespaced(fake.client());
+    pods.delete("web", &Default::default()).await.unwrap();
+    let gone = wait_for(|| !listed()).await;
+    assert!(gone, "the forward stayed in the State:\n{}", printed.text());
+    assert!(
+        printed
+            .text()
+            .contains("Port forward pod/web in namespace default is down: "),
+        "{}",
+        printed.text()
+    );
+
+    fake.create(pod).unwrap();
+    let back = wait_for(listed).await;
+    assert!(back, "the forward never came back:\n{}", printed.text());
+    assert_eq!(
+        get(forwarder.forwarded()[0].local_port).await,
+        "from the pod"
+    );
+    forwarder.stop().await;
+}
+
+/// Polls `check` until it holds (true) or the patience runs out (false).
+async fn wait_for(check: impl Fn() -> bool) -> bool {
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    while tokio::time::Instant::now() < deadline {
+        if check() {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    false
 }

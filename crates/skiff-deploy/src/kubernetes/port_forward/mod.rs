@@ -6,11 +6,13 @@
 //! system picks), a listener on it, and one `PortForwardEvent` with Skaffold's
 //! `Port forwarding <type>/<name> in namespace <ns>, remote port <port> -> http://<addr>:<local>`
 //! line. Every accepted connection resolves the resource again (see `resolve`): a pod that was
-//! replaced is reached through its replacement, with no user action and no new event. A
-//! connection that finds no running pod is closed and logged as the forward being down.
+//! replaced is reached through its replacement, with no user action. A connection that finds no
+//! running pod is closed; while the resource has none, the forward is out of the `State` (see
+//! `health`).
 
 mod bridge;
 mod entry;
+mod health;
 mod modes;
 mod resolve;
 
@@ -93,7 +95,13 @@ impl PortForwarder {
             let served = Arc::new(entry.clone());
             forwarder
                 .tasks
-                .spawn(bridge::serve(listener, client.clone(), served));
+                .spawn(bridge::serve(listener, client.clone(), Arc::clone(&served)));
+            forwarder.tasks.spawn(health::watch_health(
+                client.clone(),
+                served,
+                local_port,
+                output.clone(),
+            ));
             forwarder
                 .forwarded
                 .push(ForwardedPort { entry, local_port });
