@@ -3,7 +3,8 @@
 
 use skiff_config::SkaffoldConfig;
 use skiff_config::model::{ArtifactType, BuildType as ConfigBuildType};
-use skiff_proto::enums::{BuildType, BuilderType, ClusterType, DeployerType};
+use skiff_deploy::kubernetes::cluster::cluster_type;
+use skiff_proto::enums::{BuildType, BuilderType, DeployerType};
 use skiff_proto::v2::{
     BuildMetadata, DeployMetadata, Metadata, RenderMetadata, build_metadata, deploy_metadata,
 };
@@ -80,16 +81,9 @@ fn deploy(configs: &[&SkaffoldConfig], kube_context: &str) -> DeployMetadata {
     if deployers.is_empty() {
         return DeployMetadata::default();
     }
-    let cluster = if kube_context.contains("minikube") {
-        ClusterType::Minikube
-    } else if kube_context.starts_with("gke") {
-        ClusterType::Gke
-    } else {
-        ClusterType::Other
-    };
     DeployMetadata {
         deployers,
-        cluster: cluster as i32,
+        cluster: cluster_type(kube_context) as i32,
     }
 }
 
@@ -106,6 +100,7 @@ pub fn artifact_names(configs: &[&SkaffoldConfig]) -> Vec<String> {
 mod tests {
     use super::*;
     use skiff_config::defaults::{self, DefaultsOptions};
+    use skiff_proto::enums::ClusterType;
 
     fn configs(yaml: &str) -> Vec<SkaffoldConfig> {
         let mut set = skiff_config::load_str(yaml, "skaffold.yaml").unwrap();
