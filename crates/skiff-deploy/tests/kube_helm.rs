@@ -15,22 +15,8 @@ use skiff_render::BuiltArtifact;
 use skiff_render::helm::HelmOptions;
 use skiff_testenv::recorded_output;
 
-/// helm on PATH, or `None` (after a skip note) when it is missing outside CI.
 fn helm() -> Option<PathBuf> {
-    let found = std::env::var_os("PATH")
-        .into_iter()
-        .flat_map(|path| std::env::split_paths(&path).collect::<Vec<_>>())
-        .map(|dir| dir.join("helm"))
-        .find(|candidate| candidate.is_file());
-    if found.is_none() {
-        assert_ne!(
-            std::env::var("CI").as_deref(),
-            Ok("true"),
-            "helm is not on PATH (run scripts/test-env up and eval its env)"
-        );
-        eprintln!("skipping: helm is not on PATH (run `eval \"$(scripts/test-env env)\"`)");
-    }
-    found
+    skiff_testenv::test_tool("helm")
 }
 
 fn testdata() -> PathBuf {

@@ -37,22 +37,8 @@ spec:
 
 const RUN_ID: &str = "run-kubectl";
 
-/// kubectl on PATH, or `None` (after a skip note) when it is missing outside CI.
 fn kubectl() -> Option<PathBuf> {
-    let found = std::env::var_os("PATH")
-        .into_iter()
-        .flat_map(|path| std::env::split_paths(&path).collect::<Vec<_>>())
-        .map(|dir| dir.join("kubectl"))
-        .find(|candidate| candidate.is_file());
-    if found.is_none() {
-        assert_ne!(
-            std::env::var("CI").as_deref(),
-            Ok("true"),
-            "kubectl is not on PATH (run scripts/test-env up and eval its env)"
-        );
-        eprintln!("skipping: kubectl is not on PATH (run `eval \"$(scripts/test-env env)\"`)");
-    }
-    found
+    skiff_testenv::test_tool("kubectl")
 }
 
 /// A fake cluster, the directory holding its kubeconfig and kubectl's cache, and a CLI for it

@@ -108,6 +108,26 @@ pub fn registry_has(repo: &str, reference: &str) -> bool {
     response.starts_with("HTTP/1.1 200")
 }
 
+/// A tool the test environment puts on PATH (`helm`, `kubectl`; `eval "$(scripts/test-env env)"`),
+/// or `None` after a skip note when it is missing. Under `CI=true` a missing tool fails the
+/// test instead: a suite that silently skips its real-tool tests proves nothing.
+pub fn test_tool(name: &str) -> Option<PathBuf> {
+    let found = std::env::var_os("PATH")
+        .into_iter()
+        .flat_map(|path| std::env::split_paths(&path).collect::<Vec<_>>())
+        .map(|dir| dir.join(name))
+        .find(|candidate| candidate.is_file());
+    if found.is_none() {
+        assert_ne!(
+            std::env::var("CI").as_deref(),
+            Ok("true"),
+            "{name} is not on PATH (run scripts/test-env up and eval its env)"
+        );
+        eprintln!("skipping: {name} is not on PATH (run `eval \"$(scripts/test-env env)\"`)");
+    }
+    found
+}
+
 /// The base image present in the test engines (`SKIFF_TEST_BASE_IMAGE`, default
 /// `localhost/skiff-base:busybox`).
 pub fn base_image() -> String {

@@ -8,20 +8,7 @@ use skiff_kube_fake::{ExecHandler, FakeCluster, PodTarget};
 use std::path::{Path, PathBuf};
 
 fn kubectl() -> Option<PathBuf> {
-    let found = std::env::var_os("PATH")
-        .into_iter()
-        .flat_map(|path| std::env::split_paths(&path).collect::<Vec<_>>())
-        .map(|dir| dir.join("kubectl"))
-        .find(|candidate| candidate.is_file());
-    if found.is_none() {
-        assert_ne!(
-            std::env::var("CI").as_deref(),
-            Ok("true"),
-            "kubectl is not on PATH (run scripts/test-env up and eval its env)"
-        );
-        eprintln!("skipping: kubectl is not on PATH (run `eval \"$(scripts/test-env env)\"`)");
-    }
-    found
+    skiff_testenv::test_tool("kubectl")
 }
 
 /// Runs kubectl with the fake's kubeconfig and a private cache directory.
