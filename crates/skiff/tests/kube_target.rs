@@ -46,12 +46,22 @@ impl Cluster {
 
     /// Runs skiff with `args` and `--kubeconfig`, off the runtime the fake serves on.
     async fn skiff(&self, args: &[&str]) -> Output {
+        self.run(args, skiff).await
+    }
+
+    /// [`Cluster::skiff`] with the API on and its event log; returns the output and the log.
+    async fn skiff_logged(&self, args: &[&str]) -> (Output, String) {
+        self.run(args, skiff_logged).await
+    }
+
+    /// `run(dir, args + --kubeconfig)`, off the runtime the fake serves on.
+    async fn run<T: Send + 'static>(&self, args: &[&str], run: fn(&Path, &[&str]) -> T) -> T {
         let dir = self.path().to_path_buf();
         let mut all: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
         all.push(format!("--kubeconfig={}", self.kubeconfig().display()));
         tokio::task::spawn_blocking(move || {
             let args: Vec<&str> = all.iter().map(String::as_str).collect();
-            skiff(&dir, &args)
+            run(&dir, &args)
         })
         .await
         .unwrap()
@@ -80,8 +90,8 @@ async fn deploy_applies_the_rendered_manifests_and_delete_removes_them() {
     let cluster = Cluster::start().await;
     cluster.fake.on_image(IMAGE, PodBehaviour::Ready);
 
-    let out = cluster
-        .skiff(&[
+    let (out, log) = cluster
+        .skiff_logged(&[
             "deploy",
             "-i",
             &format!("kube-web={IMAGE}"),
@@ -90,6 +100,18 @@ async fn deploy_applies_the_rendered_manifests_and_delete_removes_them() {
         ])
         .await;
     assert_success(&out);
+    assert_logged(
+        &log,
+        &[
+            r#""taskEvent":{"id":"Render-0","task":"Render","description":"Render Manifests","status":"InProgress"}"#,
+            r#""renderEvent":{"id":"0","taskId":"Render-0","status":"Succeeded"}"#,
+            r#""taskEvent":{"id":"Deploy-0","task":"Deploy","description":"Deploy to cluster","status":"InProgress"}"#,
+            r#""taskEvent":{"id":"StatusCheck-0","task":"StatusCheck","description":"Status Checking Deployed Artifacts","status":"InProgress"}"#,
+            r#""statusCheckSubtaskEvent":{"id":"deployment/kube-web","taskId":"Deploy-0","resource":"deployment/kube-web","status":"Succeeded""#,
+            r#""taskEvent":{"id":"StatusCheck-0","task":"StatusCheck","status":"Succeeded"}"#,
+            r#""taskEvent":{"id":"Deploy-0","task":"Deploy","status":"Succeeded"}"#,
+        ],
+    );
 
     let deployment = cluster.deployment().expect("the Deployment was applied");
     assert_eq!(
