@@ -9,5 +9,8 @@ pub mod ports;
 pub mod sync;
 pub mod target;
 
+/// The deployer index of a target in deploy subtask events and output (one deployer per run).
+pub(crate) const DEPLOYER_SUBTASK: &str = "0";
+
 pub use error::DeployError;
 pub use target::{Background, Target};

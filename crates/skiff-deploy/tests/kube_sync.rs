@@ -1,7 +1,8 @@
 //! File sync into pods against the fake API server: the exec'd `tar`/`rm` run locally with a
 //! directory per pod standing for its filesystem, so a sync lands in (or removes from) the
 //! directories of exactly the pods running the image, and a replacement pod gets the synced
-//! files by catch-up.
+//! files by catch-up; an artifact's sync hooks run around the copy, on the host and in every
+//! pod synced.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -12,8 +13,10 @@ use kube::Api;
 use kube::api::PostParams;
 use serde_json::{Value, json};
 use skiff_build::builder::BuiltImage;
+use skiff_build::hooks::StaticHookEnv;
+use skiff_config::model::{ContainerHook, HostHook, SyncHookItem, SyncHooks};
 use skiff_deploy::Background;
-use skiff_deploy::kubernetes::sync::PodSyncer;
+use skiff_deploy::kubernetes::sync::{ArtifactSyncHooks, PodSyncer};
 use skiff_deploy::sync::SyncPlan;
 use skiff_events::{Output, Stream};
 use skiff_kube_fake::{ExecHandler, ExecOutput, FakeCluster, PodTarget};
@@ -141,19 +144,31 @@ async fn lands(root: &TempDir, path: &str, content: &str) {
     }
 }
 
+/// Two running pods of `web:1` and one of `other:1`, each with a root holding `path` with
+/// `content`: the web pods' names and roots, and the other pod's root.
+async fn web_and_other(
+    fake: &FakeCluster,
+    path: &str,
+    content: &str,
+) -> (Vec<String>, Vec<TempDir>, TempDir) {
+    deploy(fake, "web", "web:1", 2).await;
+    deploy(fake, "other", "other:1", 1).await;
+    let web = running_pods(fake, "web-", 2).await;
+    let other = running_pods(fake, "other-", 1).await;
+    let roots: Vec<TempDir> = web.iter().map(|pod| pod_root(fake, pod)).collect();
+    let other_root = pod_root(fake, &other[0]);
+    for root in roots.iter().chain([&other_root]) {
+        let file = root.path().join(path);
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        std::fs::write(file, content).unwrap();
+    }
+    (web, roots, other_root)
+}
+
 #[tokio::test]
 async fn a_sync_reaches_every_pod_of_the_image_and_no_other() {
     let fake = FakeCluster::start().await.unwrap();
-    deploy(&fake, "web", "web:1", 2).await;
-    deploy(&fake, "other", "other:1", 1).await;
-    let web = running_pods(&fake, "web-", 2).await;
-    let other = running_pods(&fake, "other-", 1).await;
-    let roots: Vec<TempDir> = web.iter().map(|pod| pod_root(&fake, pod)).collect();
-    let other_root = pod_root(&fake, &other[0]);
-    for root in roots.iter().chain([&other_root]) {
-        std::fs::create_dir_all(root.path().join("app")).unwrap();
-        std::fs::write(root.path().join("app/old.txt"), "old").unwrap();
-    }
+    let (_, roots, other_root) = web_and_other(&fake, "app/old.txt", "old").await;
     let local = tempfile::tempdir().unwrap();
     let index = source(&local, "index.html", "hello");
     let old = local.path().join("old.txt");
@@ -387,4 +402,208 @@ async fn a_restarted_container_catches_up() {
     .await
     .unwrap();
     lands(&root, "app/index.html", "synced").await;
+}
+
+fn host_hook(script: &str) -> SyncHookItem {
+    SyncHookItem::Host(HostHook {
+        command: vec!["sh".into(), "-c".into(), script.into()],
+        ..Default::default()
+    })
+}
+
+/// A container hook; it runs with the pod's root as its working directory.
+fn container_hook(script: &str) -> SyncHookItem {
+    SyncHookItem::Container(ContainerHook {
+        command: vec!["sh".into(), "-c".into(), script.into()],
+    })
+}
+
+/// A host hook writing what it sees of the sync to `file`.
+fn env_to(file: &Path) -> SyncHookItem {
+    host_hook(&format!(
+        "printf '%s|%s|%s|%s|%s|%s' \"$SKAFFOLD_IMAGE\" \"$SKAFFOLD_FILES_ADDED_OR_MODIFIED\" \
+         \"$SKAFFOLD_FILES_DELETED\" \"$SKAFFOLD_BUILD_CONTEXT\" \"$SKAFFOLD_KUBE_CONTEXT\" \
+         \"$SKAFFOLD_NAMESPACES\" > {}",
+        file.display()
+    ))
+}
+
+/// Syncs `plan` for `image` with `hooks` from the workspace `local`.
+async fn sync_with(
+    syncer: &PodSyncer,
+    image: &BuiltImage,
+    plan: &SyncPlan,
+    hooks: &SyncHooks,
+    local: &TempDir,
+    output: &Output,
+) -> Result<(), skiff_deploy::DeployError> {
+    let statics = StaticHookEnv::current();
+    let artifact = ArtifactSyncHooks {
+        hooks,
+        workspace: local.path(),
+        statics: &statics,
+    };
+    syncer.sync_with_hooks(image, plan, &artifact, output).await
+}
+
+/// The pods whose containers wrote application log lines, with the lines.
+fn application_logs(output: &Output) -> Vec<(String, String)> {
+    recorded_events(output.hub(), Stream::ApplicationLogs, |e| match e {
+        EventType::ApplicationLogEvent(log) => Some((log.pod_name.clone(), log.message.clone())),
+        _ => None,
+    })
+}
+
+#[tokio::test]
+async fn hooks_run_around_the_copy_on_the_host_and_in_every_pod_synced() {
+    let fake = FakeCluster::start().await.unwrap();
+    let (web, _roots, other_root) = web_and_other(&fake, "app/index.html", "image\n").await;
+    let local = tempfile::tempdir().unwrap();
+    let index = source(&local, "index.html", "synced\n");
+    let gone = local.path().join("gone.txt");
+    let seen = tempfile::tempdir().unwrap();
+    let (before, after) = (seen.path().join("before"), seen.path().join("after"));
+    let hooks = SyncHooks {
+        before: vec![env_to(&before), container_hook("cat app/index.html")],
+        after: vec![container_hook("cat app/index.html >&2"), env_to(&after)],
+    };
+
+    let (output, printed) = recorded_output();
+    let syncer = PodSyncer::new(fake.client(), &["default".to_owned()], RUN_ID)
+        .with_kube_context("kind-dev");
+    let synced = plan(&[(&index, "/app/index.html")], &[(&gone, "/app/gone.txt")]);
+    let image = built("web", "web:1");
+    sync_with(&syncer, &image, &synced, &hooks, &local, &output)
+        .await
+        .unwrap();
+
+    assert_eq!(
+        printed.text(),
+        "Syncing 2 files for web:1\n\
+         Starting pre-sync hooks for artifact \"web\"...\n\
+         [app] image\n[app] image\n\
+         Completed pre-sync hooks for artifact \"web\"\n\
+         Starting post-sync hooks for artifact \"web\"...\n\
+         [app] synced\n[app] synced\n\
+         Completed post-sync hooks for artifact \"web\"\n"
+    );
+    let mut logs = application_logs(&output);
+    logs.sort();
+    let mut expected: Vec<(String, String)> = ["image\n", "synced\n"]
+        .iter()
+        .flat_map(|line| web.iter().map(|pod| (pod.clone(), (*line).to_owned())))
+        .collect();
+    expected.sort();
+    assert_eq!(logs, expected, "each web pod ran both container hooks");
+    let workspace = local.path().display();
+    let env =
+        format!("web:1|{workspace}/index.html|{workspace}/gone.txt|{workspace}|kind-dev|default");
+    assert_eq!(std::fs::read_to_string(&before).unwrap(), env);
+    assert_eq!(std::fs::read_to_string(&after).unwrap(), env);
+    assert_eq!(
+        read(&other_root, "app/index.html").as_deref(),
+        Some("image\n")
+    );
+    assert_eq!(
+        file_sync_events(&output),
+        events("web:1", 2, &["InProgress", "Succeeded"])
+    );
+}
+
+/// A sync of `index.html` (`synced`) to `/app/index.html` with `hooks` into the one pod of
+/// `web:1`, whose root is `root`.
+struct OnePodSync {
+    result: Result<(), skiff_deploy::DeployError>,
+    pod: String,
+    root: TempDir,
+    output: Output,
+    printed: String,
+    _fake: FakeCluster,
+}
+
+impl OnePodSync {
+    async fn run(hooks: SyncHooks) -> OnePodSync {
+        let fake = FakeCluster::start().await.unwrap();
+        deploy(&fake, "web", "web:1", 1).await;
+        let pod = running_pods(&fake, "web-", 1).await.remove(0);
+        let root = pod_root(&fake, &pod);
+        let local = tempfile::tempdir().unwrap();
+        let index = source(&local, "index.html", "synced");
+        let (output, printed) = recorded_output();
+        let syncer = PodSyncer::new(fake.client(), &["default".to_owned()], RUN_ID);
+        let synced = plan(&[(&index, "/app/index.html")], &[]);
+        let image = built("web", "web:1");
+        let result = sync_with(&syncer, &image, &synced, &hooks, &local, &output).await;
+        OnePodSync {
+            result,
+            pod,
+            root,
+            output,
+            printed: printed.text(),
+            _fake: fake,
+        }
+    }
+
+    /// The sync's error, once its events say it failed.
+    fn failure(&self) -> &skiff_deploy::DeployError {
+        assert_eq!(
+            file_sync_events(&self.output),
+            events("web:1", 1, &["InProgress", "Failed"])
+        );
+        assert_eq!(file_sync_state(&self.output), "Failed");
+        let err = self.result.as_ref().unwrap_err();
+        assert_eq!(err.code, StatusCode::SyncUnknown);
+        err
+    }
+}
+
+#[tokio::test]
+async fn a_failing_pre_sync_hook_skips_the_copy_and_fails_the_sync() {
+    let sync = OnePodSync::run(SyncHooks {
+        before: vec![host_hook("true"), container_hook("echo refusing; exit 3")],
+        after: vec![container_hook("echo never")],
+    })
+    .await;
+
+    assert_eq!(
+        sync.failure().message,
+        format!(
+            "pre-sync hooks failed for artifact \"web\": failed to execute container pre-sync \
+             hook 2 for artifact \"web\": hook execution failed for pod \"{}\" container \
+             \"app\": exit status 3",
+            sync.pod
+        )
+    );
+    let printed = &sync.printed;
+    assert!(printed.contains("[app] refusing\n"), "{printed}");
+    assert!(!printed.contains("never"), "{printed}");
+    assert!(!printed.contains("Completed"), "{printed}");
+    assert_eq!(
+        read(&sync.root, "app/index.html"),
+        None,
+        "the copy was skipped"
+    );
+}
+
+#[tokio::test]
+async fn a_failing_post_sync_host_hook_fails_the_sync_after_the_copy() {
+    let sync = OnePodSync::run(SyncHooks {
+        before: Vec::new(),
+        after: vec![host_hook("echo broken; exit 1")],
+    })
+    .await;
+
+    let message = &sync.failure().message;
+    assert!(
+        message.starts_with(
+            "post-sync hooks failed for artifact \"web\": failed to execute host post-sync hook \
+             1 for artifact \"web\": exit status 1"
+        ),
+        "{message}"
+    );
+    assert!(sync.printed.contains("broken\n"), "{}", sync.printed);
+    assert_eq!(
+        read(&sync.root, "app/index.html").as_deref(),
+        Some("synced")
+    );
 }

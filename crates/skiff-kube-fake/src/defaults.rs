@@ -1,5 +1,5 @@
 //! What the API server fills in on create: a Job's generated selector, a Service's cluster IP
-//! and the initial status of the kinds that start with one (namespaces, pods, CRDs).
+//! and the initial status of the kinds that start with one (namespaces, pods, CRDs, nodes).
 
 use crate::registry::ResourceType;
 use crate::{names, object};
@@ -58,9 +58,11 @@ pub fn default_service(rt: &ResourceType, obj: &mut Value, serial: u64) {
     spec["clusterIPs"] = json!([ip]);
 }
 
-/// The status a new object starts with (`None`: no status until a controller writes one).
+/// The status a new object starts with (`None`: no status until a controller writes one). A
+/// Node keeps the status it is created with, as a kubelet registers its node with one.
 pub fn initial_status(rt: &ResourceType, obj: &Value) -> Option<Value> {
     match (rt.group.as_str(), rt.plural.as_str()) {
+        ("", "nodes") => obj.get("status").cloned(),
         ("", "namespaces") => Some(json!({"phase": "Active"})),
         ("", "pods") => Some(json!({"phase": "Pending", "qosClass": "BestEffort"})),
         ("apiextensions.k8s.io", "customresourcedefinitions") => {

@@ -140,6 +140,7 @@ impl Default for Registry {
         ]);
         let types = vec![
             builtin("", "Namespace", "namespaces", false, &["ns"], true),
+            builtin("", "Node", "nodes", false, &["no"], true),
             pods,
             builtin("", "Service", "services", true, &["svc"], true),
             builtin("", "ConfigMap", "configmaps", true, &["cm"], false),
@@ -377,6 +378,7 @@ mod tests {
     fn builtins_have_the_right_scope() {
         let reg = Registry::default();
         assert!(!reg.find("", "v1", "namespaces").unwrap().namespaced);
+        assert!(!reg.find("", "v1", "nodes").unwrap().namespaced);
         assert!(reg.find("apps", "v1", "deployments").unwrap().namespaced);
         assert!(
             reg.find("", "v1", "pods")

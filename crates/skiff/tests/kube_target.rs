@@ -573,3 +573,53 @@ async fn apply_deploys_manifests_hydrated_by_render() {
         stderr(&missing)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn images_are_loaded_into_a_kind_cluster_before_the_deploy() {
+    let cluster = Cluster::start().await;
+    cluster.fake.on_image("kube-web:v1", PodBehaviour::Ready);
+    cluster
+        .fake
+        .write_kubeconfig(&cluster.kubeconfig(), "kind-dev")
+        .unwrap();
+    // kind cannot run here: a stand-in records how skiff calls it.
+    let bin = cluster.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let calls = cluster.path().join("kind-calls.txt");
+    let kind = bin.join("kind");
+    std::fs::write(
+        &kind,
+        format!("#!/bin/sh\necho \"$@\" >> {}\n", calls.display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(&kind, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let dir = cluster.path().to_path_buf();
+    let kubeconfig = format!("--kubeconfig={}", cluster.kubeconfig().display());
+    let out = tokio::task::spawn_blocking(move || {
+        let home = dir.to_str().unwrap().to_owned();
+        skiff_testenv::run_isolated(
+            env!("CARGO_BIN_EXE_skiff"),
+            &dir,
+            &["deploy", "-i", "kube-web=kube-web:v1", &kubeconfig],
+            &[("HOME", home.as_str()), ("PATH", path.as_str())],
+        )
+    })
+    .await
+    .unwrap();
+    assert_success(&out);
+
+    assert_eq!(
+        std::fs::read_to_string(&calls).unwrap(),
+        "load docker-image --name dev kube-web:v1\n"
+    );
+    let printed = stdout(&out);
+    assert!(
+        printed.contains("Loading images into kind cluster nodes...\n - kube-web:v1 -> Loaded\n"),
+        "{printed}"
+    );
+}

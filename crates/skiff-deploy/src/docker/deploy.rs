@@ -9,10 +9,8 @@ use skiff_proto::v2::{IntOrString, PortForwardEvent};
 
 use super::naming::{base_name, candidate};
 use super::{CONTAINER_RESOURCE_TYPE, DeployedContainer, DockerTarget, ForwardedPort, IMAGE_LABEL};
+use crate::DEPLOYER_SUBTASK;
 use crate::error::{DeployError, engine_error};
-
-/// The deployer index of the docker target in deploy subtask events and output.
-pub(crate) const SUBTASK: &str = "0";
 
 /// How many taken names (`<name>-1` … ) are tried before giving up.
 const MAX_NAME_ATTEMPTS: usize = 1000;
@@ -305,7 +303,7 @@ fn report_forward(output: &Output, image: &str, binding: &Binding) {
     });
     output.write(
         Phase::Deploy,
-        SUBTASK,
+        DEPLOYER_SUBTASK,
         &format!(
             "[{image}] Forwarding container port {} -> local port http://{}:{}\n",
             port.container_port, port.address, port.local_port

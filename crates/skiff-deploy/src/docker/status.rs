@@ -18,8 +18,8 @@ use skiff_events::{Output, Phase, Status, StatusCheckUpdate};
 use skiff_proto::enums::{StatusCode, SuggestionCode};
 use tokio::time::Instant;
 
-use super::deploy::SUBTASK;
 use super::{DEFAULT_STATUS_CHECK_DEADLINE, DeployedContainer, DockerTarget};
+use crate::DEPLOYER_SUBTASK;
 use crate::error::{DeployError, engine_error};
 
 /// How long a container must run, without restarting, to count as stable. Long enough for a
@@ -82,7 +82,7 @@ impl DockerTarget {
         let start = Instant::now();
         output.write(
             Phase::Deploy,
-            SUBTASK,
+            DEPLOYER_SUBTASK,
             "Waiting for deployments to stabilize...\n",
         );
         for container in containers {
@@ -157,7 +157,7 @@ impl DockerTarget {
         }
         output.write(
             Phase::Deploy,
-            SUBTASK,
+            DEPLOYER_SUBTASK,
             &format!("Deployments stabilized in {}\n", humanize(start.elapsed())),
         );
         Ok(())

@@ -11,6 +11,8 @@
 //! `deploy.kubectl.hooks` run around each deploy ([`kubectl`]).
 //!
 //! `deploy.helm` releases are installed, upgraded and uninstalled by the helm binary ([`helm`]).
+//!
+//! Locally built images are loaded into kind and k3d clusters with their own tools ([`load`]).
 
 pub mod apply;
 pub mod client;
@@ -18,6 +20,7 @@ pub mod cluster;
 pub mod delete;
 pub mod helm;
 pub mod kubectl;
+pub mod load;
 pub mod logs;
 pub mod monitor;
 pub mod order;

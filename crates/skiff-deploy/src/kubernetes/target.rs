@@ -13,22 +13,20 @@ use skiff_render::ManifestList;
 
 use super::apply::{ApplyOptions, ResourceRef, apply, manifest_refs};
 use super::client::Connection;
-use super::cluster::{LocalSettings, detect};
+use super::cluster::{Cluster, LocalSettings, detect};
 use super::delete::{delete_manifests, delete_refs};
 use super::helm::{HelmDeployer, HelmSettings};
 use super::kubectl::{DeployHookEnv, DeployHookRunner, KubectlCli};
+use super::load::ImageLoader;
 use super::logs::PodLogStreamer;
 use super::monitor::{Selection, StatusCheckSettings, status_check};
 use super::port_forward::{PortForwardSettings, PortForwarder};
 use super::sync::{PodCatchUp, PodSyncer};
+use crate::DEPLOYER_SUBTASK;
 use crate::DeployError;
-use crate::docker::sync::ArtifactSyncHooks;
 use crate::logs::{LogPrefix, LogSettings};
-use crate::sync::SyncPlan;
+use crate::sync::{ArtifactSyncHooks, SyncPlan};
 use crate::target::{Background, Target, built_artifacts};
-
-/// The deployer index of the Kubernetes target in deploy subtask output.
-const SUBTASK: &str = "0";
 
 /// How the Kubernetes target deploys.
 #[derive(Clone, Default)]
@@ -70,6 +68,8 @@ pub struct KubernetesTarget {
     forwarder: tokio::sync::Mutex<Option<PortForwarder>>,
     /// The objects of the manifests the last deploy applied.
     applied: tokio::sync::Mutex<Vec<ResourceRef>>,
+    /// Loads built images into a kind or k3d cluster; `None` for other clusters.
+    loader: Option<ImageLoader>,
 }
 
 impl KubernetesTarget {
@@ -93,7 +93,9 @@ impl KubernetesTarget {
             .cloned()
             .map(HelmDeployer::new)
             .collect();
+        let loader = ImageLoader::for_context(&connection.context, None, &cluster(&connection));
         Self {
+            loader,
             hooks,
             helm,
             connection,
@@ -141,7 +143,7 @@ impl KubernetesTarget {
             .iter()
             .map(|r| format!(" - {} pruned\n", r.kubectl_name()))
             .collect();
-        output.write(Phase::Deploy, SUBTASK, &lines);
+        output.write(Phase::Deploy, DEPLOYER_SUBTASK, &lines);
         last.clone_from(&applied);
         Ok(applied)
     }
@@ -167,7 +169,7 @@ impl KubernetesTarget {
             .iter()
             .map(|r| format!(" - {} serverside-applied\n", r.kubectl_name()))
             .collect();
-        output.write(Phase::Deploy, SUBTASK, &lines);
+        output.write(Phase::Deploy, DEPLOYER_SUBTASK, &lines);
         Ok(applied)
     }
 
@@ -178,6 +180,7 @@ impl KubernetesTarget {
                 &self.namespaces(),
                 &self.settings.run_id,
             )
+            .with_kube_context(&self.settings.hook_env.kube_context)
         })
     }
 
@@ -185,6 +188,15 @@ impl KubernetesTarget {
         // A panic while the lock was held leaves nothing half-updated worth refusing.
         self.namespaces.lock().unwrap_or_else(|e| e.into_inner())
     }
+}
+
+/// What kind of cluster `connection` reaches, by Skaffold's rules with their defaults.
+fn cluster(connection: &Connection) -> Cluster {
+    let settings = LocalSettings {
+        detect_minikube: true,
+        ..LocalSettings::default()
+    };
+    detect(&connection.cluster_context(), &settings, None)
 }
 
 impl Target for KubernetesTarget {
@@ -195,18 +207,15 @@ impl Target for KubernetesTarget {
     /// Pushed unless the cluster is local (minikube, Docker Desktop, kind, k3d by the context's
     /// name), as Skaffold decides.
     fn pushes_images(&self) -> Option<bool> {
-        let settings = LocalSettings {
-            detect_minikube: true,
-            ..LocalSettings::default()
-        };
-        Some(detect(&self.connection.cluster_context(), &settings, None).push_images)
+        Some(cluster(&self.connection).push_images)
     }
 
     fn renders_manifests(&self) -> bool {
         true
     }
 
-    /// Runs the pre-deploy hooks, installs or upgrades the helm releases, applies
+    /// Runs the pre-deploy hooks, loads the images into a kind or k3d cluster, installs or
+    /// upgrades the helm releases, applies
     /// `manifests` (server-side, in dependency order, printing each object as
     /// `kubectl apply --server-side` does; or through kubectl when the config gives it flags),
     /// then runs the post-deploy hooks.
@@ -219,6 +228,13 @@ impl Target for KubernetesTarget {
         let namespaces = self.namespaces();
         for hooks in &self.hooks {
             hooks.run_before(&namespaces, output).await?;
+        }
+        if let Some(loader) = &self.loader {
+            let tags: Vec<String> = builds.iter().map(|b| b.reference.clone()).collect();
+            let env = std::env::vars().collect();
+            loader
+                .load(&self.connection.client, &tags, &env, output)
+                .await?;
         }
         let artifacts = built_artifacts(builds);
         let mut deployed = Vec::new();
@@ -294,8 +310,8 @@ impl Target for KubernetesTarget {
         )
     }
 
-    /// Syncs into every container of the run's pods running the image. The artifact's
-    /// `sync.hooks` are not run in pods: a warning says so.
+    /// Syncs into every container of the run's pods running the image, with the artifact's
+    /// `sync.hooks` around the copy (container hooks in each of those containers).
     async fn sync(
         &self,
         built: &BuiltImage,
@@ -303,13 +319,9 @@ impl Target for KubernetesTarget {
         hooks: &ArtifactSyncHooks<'_>,
         output: &Output,
     ) -> Result<(), DeployError> {
-        if !(hooks.hooks.before.is_empty() && hooks.hooks.after.is_empty()) {
-            tracing::warn!(
-                "sync.hooks of {} are not run on the Kubernetes target; only the files are synced",
-                built.image_name
-            );
-        }
-        self.syncer().sync(built, plan, output).await
+        self.syncer()
+            .sync_with_hooks(built, plan, hooks, output)
+            .await
     }
 
     fn image_rebuilt(&self, image_name: &str) {

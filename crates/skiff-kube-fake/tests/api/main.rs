@@ -4,6 +4,7 @@ mod apply;
 mod helm_support;
 mod kubectl;
 mod logs;
+mod nodes;
 mod streams;
 mod support;
 mod watch;

@@ -21,7 +21,7 @@ use skiff_api::ControlReceiver;
 use skiff_build::builder::BuiltImage;
 use skiff_build::hooks::StaticHookEnv;
 use skiff_config::SkaffoldConfig;
-use skiff_deploy::docker::sync::ArtifactSyncHooks;
+use skiff_deploy::sync::ArtifactSyncHooks;
 use skiff_deploy::sync::{SyncPlan, plan_sync, sync_ignored_warning};
 use skiff_deploy::{Background, Target};
 use skiff_docker::Engine;

@@ -12,14 +12,12 @@ use tokio::time::{Instant, MissedTickBehavior};
 use super::discover::{Selection, discover};
 use super::emit;
 use super::read::{Snapshot, Target, describe, read};
+use crate::DEPLOYER_SUBTASK;
 use crate::DeployError;
 use crate::kubernetes::status::{
     Aggregate, CheckSettings, CheckState, DEFAULT_DEADLINE, POLL_PERIOD, REPORT_PERIOD,
     ResourceCheck, WAITING, stabilized,
 };
-
-/// The deployer subtask the check's opening and closing lines belong to.
-const DEPLOYER_SUBTASK: &str = "0";
 
 /// How long one poll may wait for the API server before it counts as unanswered.
 const READ_TIMEOUT: Duration = Duration::from_secs(10);

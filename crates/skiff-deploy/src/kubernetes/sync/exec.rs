@@ -1,14 +1,16 @@
 //! One command run to its end in a container over the exec API (`pods/exec`), as `kubectl
-//! exec -i` runs it: stdin fed and closed, stderr kept for the error, the exit read from the
-//! status the kubelet sends last.
+//! exec -i` runs it, the exit read from the status the kubelet sends last: a file command
+//! (stdin fed and closed, stderr kept for the error, [`run`]) or a sync hook (its lines handed
+//! on as they come, [`run_streamed`]).
 
 use std::time::Duration;
 
 use k8s_openapi::api::core::v1::Pod;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Status;
 use kube::Api;
 use kube::api::AttachParams;
 use skiff_proto::enums::{StatusCode, SuggestionCode};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWriteExt, BufReader};
 
 use crate::error::DeployError;
 use crate::kubernetes::client::api_error;
@@ -35,69 +37,25 @@ impl Target {
     }
 }
 
-/// Runs `command` in `target`, feeding it `stdin` when
-/// given. `what` (`copying files into <target>`) heads the error. Errors: `SYNC_UNKNOWN` when
-/// the command fails (with its status and stderr; the check-image suggestion when the image
-/// lacks the program), or the API's own code when the exec cannot start.
+/// Runs `command` in `target`, feeding it `stdin` when given, for at most a minute. `what`
+/// (`copying files into <target>`) heads the error. Errors: `SYNC_UNKNOWN` when the command
+/// fails (with its status and stderr; the check-image suggestion when the image lacks the
+/// program), or the API's own code when the exec cannot start.
 pub(super) async fn run(
     target: &Target,
     command: &[String],
     stdin: Option<&[u8]>,
     what: &str,
 ) -> Result<(), DeployError> {
-    let params = AttachParams::default()
-        .container(target.container.as_str())
-        .stdin(stdin.is_some())
-        .stdout(false)
-        .stderr(true);
-    let mut process = target
-        .api
-        .exec(&target.pod, command.to_vec(), &params)
-        .await
-        .map_err(|e| api_error(what, &e, StatusCode::SyncUnknown))?;
-    let status = process.take_status();
-    let input = process.stdin();
-    let output = process.stderr();
-    let feed = async {
-        if let (Some(mut writer), Some(bytes)) = (input, stdin) {
-            // A command that exits early stops reading; its status says why.
-            let _ = writer.write_all(bytes).await;
-            let _ = writer.shutdown().await;
-        }
+    let mut stderr = Vec::new();
+    let io = Io::Feed {
+        stdin,
+        stderr: &mut stderr,
     };
-    let drain = async {
-        let mut text = Vec::new();
-        if let Some(mut reader) = output {
-            let _ = reader.read_to_end(&mut text).await;
-        }
-        String::from_utf8_lossy(&text).trim().to_owned()
-    };
-    let exchange = async {
-        let ((), stderr) = tokio::join!(feed, drain);
-        let status = match status {
-            Some(status) => status.await,
-            None => None,
-        };
-        (status, stderr)
-    };
-    let (status, stderr) = tokio::time::timeout(COMMAND_TIMEOUT, exchange)
-        .await
-        .map_err(|_| {
-            process.abort();
-            DeployError::new(
-                StatusCode::SyncUnknown,
-                format!(
-                    "{what}: {} did not finish within {}s",
-                    command[0],
-                    COMMAND_TIMEOUT.as_secs()
-                ),
-            )
-        })?;
-    if let Err(e) = process.join().await {
-        tracing::debug!("{what}: the exec connection ended with {e}");
-    }
+    let status = exchange(target, command, io, what, Some(COMMAND_TIMEOUT)).await?;
+    let stderr = String::from_utf8_lossy(&stderr).trim().to_owned();
     match status {
-        Some(status) if status.status.as_deref() == Some("Success") => Ok(()),
+        Some(status) if succeeded(&status) => Ok(()),
         Some(status) => {
             let message = status.message.unwrap_or_default();
             Err(failed(what, &command[0], &message, &stderr))
@@ -108,6 +66,140 @@ pub(super) async fn run(
             "the exec connection closed without an exit status",
             &stderr,
         )),
+    }
+}
+
+/// Runs `command` in `target` with no stdin and no time limit, handing each line it writes to
+/// stdout or stderr (newline included; a last unterminated line gets one) to `on_line` as it
+/// arrives. `what` heads the error of an exec that cannot start (the API's code, else
+/// `SYNC_UNKNOWN`). Returns how the command ended: `Ok` once it succeeded, else why not in the
+/// words of Go's `exec` (`exit status 3`, or the kubelet's message).
+pub(super) async fn run_streamed(
+    target: &Target,
+    command: &[String],
+    on_line: &(dyn Fn(&str) + Sync),
+    what: &str,
+) -> Result<Result<(), String>, DeployError> {
+    let status = exchange(target, command, Io::Lines(on_line), what, None).await?;
+    Ok(match status {
+        Some(status) if succeeded(&status) => Ok(()),
+        Some(status) => Err(exit_description(status)),
+        None => Err("the exec connection closed without an exit status".to_owned()),
+    })
+}
+
+/// What an exec is given and what becomes of its output.
+enum Io<'a> {
+    /// `stdin` fed when given; stderr collected into `stderr`; stdout not attached.
+    Feed {
+        stdin: Option<&'a [u8]>,
+        stderr: &'a mut Vec<u8>,
+    },
+    /// No stdin; the lines of stdout and stderr handed on as they arrive.
+    Lines(&'a (dyn Fn(&str) + Sync)),
+}
+
+/// Runs `command` in `target` with `io`, within `limit` when given, and returns the status the
+/// kubelet sent last (`None` when the connection closed without one).
+async fn exchange(
+    target: &Target,
+    command: &[String],
+    io: Io<'_>,
+    what: &str,
+    limit: Option<Duration>,
+) -> Result<Option<Status>, DeployError> {
+    let (stdin, lines) = match &io {
+        Io::Feed { stdin, .. } => (*stdin, false),
+        Io::Lines(_) => (None, true),
+    };
+    let params = AttachParams::default()
+        .container(target.container.as_str())
+        .stdin(stdin.is_some())
+        .stdout(lines)
+        .stderr(true);
+    let mut process = target
+        .api
+        .exec(&target.pod, command.to_vec(), &params)
+        .await
+        .map_err(|e| api_error(what, &e, StatusCode::SyncUnknown))?;
+    let status = process.take_status();
+    let input = process.stdin();
+    let (stdout, stderr) = (process.stdout(), process.stderr());
+    let feed = async {
+        if let (Some(mut writer), Some(bytes)) = (input, stdin) {
+            // A command that exits early stops reading; its status says why.
+            let _ = writer.write_all(bytes).await;
+            let _ = writer.shutdown().await;
+        }
+    };
+    let drain = async {
+        match io {
+            Io::Feed { stderr: kept, .. } => {
+                if let Some(mut reader) = stderr {
+                    let _ = reader.read_to_end(kept).await;
+                }
+            }
+            Io::Lines(on_line) => {
+                tokio::join!(hand_on(stdout, on_line), hand_on(stderr, on_line));
+            }
+        }
+    };
+    let exchange = async {
+        tokio::join!(feed, drain);
+        match status {
+            Some(status) => status.await,
+            None => None,
+        }
+    };
+    let ended = match limit {
+        Some(limit) => tokio::time::timeout(limit, exchange).await.map_err(|_| {
+            process.abort();
+            DeployError::new(
+                StatusCode::SyncUnknown,
+                format!(
+                    "{what}: {} did not finish within {}s",
+                    command[0],
+                    limit.as_secs()
+                ),
+            )
+        })?,
+        None => exchange.await,
+    };
+    if let Err(e) = process.join().await {
+        tracing::debug!("{what}: the exec connection ended with {e}");
+    }
+    Ok(ended)
+}
+
+/// Hands each line read from `pipe` to `on_line`, newline included.
+async fn hand_on(pipe: Option<impl AsyncRead + Unpin>, on_line: &(dyn Fn(&str) + Sync)) {
+    let Some(pipe) = pipe else { return };
+    let mut reader = BufReader::new(pipe);
+    let mut line = Vec::new();
+    while matches!(reader.read_until(b'\n', &mut line).await, Ok(n) if n > 0) {
+        if line.last() != Some(&b'\n') {
+            line.push(b'\n');
+        }
+        on_line(&String::from_utf8_lossy(&line));
+        line.clear();
+    }
+}
+
+/// Whether the kubelet reported the command's success.
+fn succeeded(status: &Status) -> bool {
+    status.status.as_deref() == Some("Success")
+}
+
+/// Why a command failed, as Go's `exec` says it: `exit status <code>` when the kubelet names the
+/// exit code, else its message.
+fn exit_description(status: Status) -> String {
+    let causes = status.details.and_then(|d| d.causes).unwrap_or_default();
+    match causes
+        .into_iter()
+        .find(|c| c.reason.as_deref() == Some("ExitCode"))
+    {
+        Some(cause) => format!("exit status {}", cause.message.unwrap_or_default()),
+        None => status.message.unwrap_or_else(|| "exec failed".to_owned()),
     }
 }
 
@@ -146,6 +238,18 @@ mod tests {
                 .map(|(code, action)| (code, action.contains("tar"))),
             Some((SuggestionCode::CheckContainerImage, true))
         );
+    }
+
+    #[test]
+    fn a_failed_hook_is_described_by_its_exit_code() {
+        let status = |value| serde_json::from_value::<Status>(value).unwrap();
+        let exited = status(serde_json::json!({
+            "status": "Failure", "message": "command terminated with non-zero exit code",
+            "details": {"causes": [{"reason": "ExitCode", "message": "3"}]},
+        }));
+        assert_eq!(exit_description(exited), "exit status 3");
+        let other = status(serde_json::json!({"status": "Failure", "message": "no shell"}));
+        assert_eq!(exit_description(other), "no shell");
     }
 
     #[test]

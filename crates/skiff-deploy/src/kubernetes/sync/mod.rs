@@ -9,12 +9,16 @@
 //! (`skaffold.dev/run-id=<id>`) are synced. Catch-up: the syncer remembers what it synced
 //! since each image was built, and [`PodSyncer::follow_restarts`] replays it into every
 //! container of the run that starts — a replacement pod or a restarted container — which
-//! Skaffold leaves with the image's files. Sync hooks (`sync.hooks`) are not run in pods yet.
+//! Skaffold leaves with the image's files. [`PodSyncer::sync_with_hooks`] runs an artifact's
+//! `sync.hooks` around the copy, on the host and in the containers synced (see `hooks`); a
+//! catch-up runs none: it restores files, it is not a sync of changes.
 
 mod catch_up;
 mod exec;
+mod hooks;
 mod syncer;
 mod targets;
 
+pub use crate::sync::ArtifactSyncHooks;
 pub use catch_up::PodCatchUp;
 pub use syncer::PodSyncer;

@@ -12,13 +12,15 @@ use skiff_proto::enums::StatusCode;
 use skiff_render::labels::run_id_selector;
 
 use super::exec::{self, Target};
+use super::hooks::InPods;
 use super::targets::containers_running;
 use crate::error::DeployError;
-use crate::sync::SyncPlan;
 use crate::sync::history::History;
+use crate::sync::hooks::{HookCluster, HookRun, around};
 use crate::sync::order::Order;
 use crate::sync::report::reported;
 use crate::sync::tarball::plan_archive;
+use crate::sync::{ArtifactSyncHooks, SyncPlan};
 
 /// Syncs files into the pods of one run. A handle: clones share the history.
 ///
@@ -28,10 +30,14 @@ use crate::sync::tarball::plan_archive;
 #[derive(Debug, Clone)]
 pub struct PodSyncer {
     inner: Arc<Inner>,
+    /// `SKAFFOLD_KUBE_CONTEXT` of the sync hooks.
+    kube_context: String,
 }
 
 #[derive(Debug)]
 struct Inner {
+    /// The run's namespaces.
+    namespaces: Vec<String>,
     /// The pods of each of the run's namespaces.
     apis: Vec<Api<Pod>>,
     /// `skaffold.dev/run-id=<run id>`.
@@ -48,9 +54,11 @@ impl PodSyncer {
                     .iter()
                     .map(|ns| Api::namespaced(client.clone(), ns))
                     .collect(),
+                namespaces: namespaces.to_vec(),
                 selector: run_id_selector(run_id),
                 history: Mutex::default(),
             }),
+            kube_context: String::new(),
         }
     }
 
@@ -69,30 +77,30 @@ impl PodSyncer {
         plan: &SyncPlan,
         output: &Output,
     ) -> Result<(), DeployError> {
-        if plan.is_empty() {
-            return Ok(());
-        }
-        self.history()
-            .record(&built.image_name, &built.reference, plan);
-        let work = async {
-            let targets =
-                containers_running(&self.inner.apis, &self.inner.selector, &built.reference)
-                    .await?;
-            if targets.is_empty() {
-                return Err(DeployError::new(
-                    StatusCode::SyncUnknown,
-                    format!(
-                        "syncing files for {}: didn't sync any files: no Running pod of the run \
-                         has a container of this image",
-                        built.reference
-                    ),
-                ));
-            }
-            self.apply(&targets, plan, Order::CopyFirst).await
-        };
-        reported(&built.reference, plan.file_count(), output, work)
-            .await
-            .map(drop)
+        self.sync_around(built, plan, None, output).await
+    }
+
+    /// [`PodSyncer::sync`] with the artifact's sync hooks (see the `hooks` module): its
+    /// pre-sync hooks run before the copy, which a failure of one of them skips, and its
+    /// post-sync hooks after; their output and failures (`SYNC_UNKNOWN`) are part of the
+    /// sync's (between `Syncing N files …` and the `FileSyncEvent` that ends it). Host hooks
+    /// run once; container hooks in every container the files go to. No hook runs when no
+    /// container runs the image.
+    pub async fn sync_with_hooks(
+        &self,
+        built: &BuiltImage,
+        plan: &SyncPlan,
+        hooks: &ArtifactSyncHooks<'_>,
+        output: &Output,
+    ) -> Result<(), DeployError> {
+        self.sync_around(built, plan, Some(hooks), output).await
+    }
+
+    /// Sets the kube context the sync hooks' environment names (`SKAFFOLD_KUBE_CONTEXT`;
+    /// empty unless set).
+    pub fn with_kube_context(mut self, kube_context: &str) -> PodSyncer {
+        kube_context.clone_into(&mut self.kube_context);
+        self
     }
 
     /// Forgets what was synced for `image_name`: its new build contains the files. Call it once
@@ -127,6 +135,54 @@ impl PodSyncer {
     /// The syncer's namespaces' pod APIs and the run's label selector.
     pub(super) fn scope(&self) -> (&[Api<Pod>], &str) {
         (&self.inner.apis, &self.inner.selector)
+    }
+
+    /// A sync of `plan`, with `hooks` around the copy when given.
+    async fn sync_around(
+        &self,
+        built: &BuiltImage,
+        plan: &SyncPlan,
+        hooks: Option<&ArtifactSyncHooks<'_>>,
+        output: &Output,
+    ) -> Result<(), DeployError> {
+        if plan.is_empty() {
+            return Ok(());
+        }
+        self.history()
+            .record(&built.image_name, &built.reference, plan);
+        let work = async {
+            let targets = self.targets(built).await?;
+            let cluster = HookCluster {
+                kube_context: &self.kube_context,
+                namespaces: &self.inner.namespaces,
+            };
+            let hooks = hooks.map(|artifact| {
+                let containers = InPods::new(&targets, output);
+                HookRun::new(artifact, built, plan, cluster, containers, output)
+            });
+            let copy = self.apply(&targets, plan, Order::CopyFirst);
+            around(hooks.as_ref(), copy).await
+        };
+        reported(&built.reference, plan.file_count(), output, work)
+            .await
+            .map(drop)
+    }
+
+    /// The containers running `built`; an error when there is none.
+    async fn targets(&self, built: &BuiltImage) -> Result<Vec<Target>, DeployError> {
+        let targets =
+            containers_running(&self.inner.apis, &self.inner.selector, &built.reference).await?;
+        if targets.is_empty() {
+            return Err(DeployError::new(
+                StatusCode::SyncUnknown,
+                format!(
+                    "syncing files for {}: didn't sync any files: no Running pod of the run has \
+                     a container of this image",
+                    built.reference
+                ),
+            ));
+        }
+        Ok(targets)
     }
 
     /// Carries out `plan` in every target at once; the first failure, once all are done.

@@ -1,11 +1,11 @@
-//! The hooks' environment, and hooks around real syncs on both engines: their order and output,
-//! what they see, and how a failing one fails the sync.
+//! Hooks around real syncs on both engines: their order and output, what they see, and how a
+//! failing one fails the sync.
 
 use std::collections::HashMap;
 use std::fs;
 
-use skiff_build::hooks::host_os;
-use skiff_config::model::{ContainerHook, HostHook};
+use skiff_build::hooks::{StaticHookEnv, host_os};
+use skiff_config::model::{ContainerHook, HostHook, SyncHookItem, SyncHooks};
 use skiff_events::Stream;
 use skiff_proto::v2::event::EventType;
 use skiff_testenv::{
@@ -14,55 +14,6 @@ use skiff_testenv::{
 
 use super::*;
 use crate::docker::sync::Syncer;
-
-fn statics() -> StaticHookEnv {
-    StaticHookEnv {
-        default_repo: Some("registry.local".into()),
-        work_dir: "/work".into(),
-        ..StaticHookEnv::default()
-    }
-}
-
-#[test]
-fn the_environment_lists_each_local_file_once_in_skaffold_order() {
-    let hooks = SyncHooks::default();
-    let statics = statics();
-    let artifact = ArtifactSyncHooks {
-        hooks: &hooks,
-        workspace: Path::new("/src/app/./web"),
-        statics: &statics,
-    };
-    let plan = SyncPlan {
-        copy: vec![
-            ("/src/app/web/b.html".into(), "/www/b.html".into()),
-            ("/src/app/web/a.html".into(), "/www/a.html".into()),
-            ("/src/app/web/a.html".into(), "/mirror/a.html".into()),
-        ],
-        delete: vec![("/src/app/web/old.html".into(), "/www/old.html".into())],
-    };
-    let vars = sync_vars(&artifact, "app:1", &plan);
-    let expected = [
-        ("SKAFFOLD_DEFAULT_REPO", "registry.local"),
-        ("SKAFFOLD_WORK_DIR", "/work"),
-        ("SKAFFOLD_IMAGE", "app:1"),
-        ("SKAFFOLD_BUILD_CONTEXT", "/src/app/web"),
-        (
-            "SKAFFOLD_FILES_ADDED_OR_MODIFIED",
-            "/src/app/web/a.html;/src/app/web/b.html",
-        ),
-        ("SKAFFOLD_FILES_DELETED", "/src/app/web/old.html"),
-        ("SKAFFOLD_KUBE_CONTEXT", ""),
-        ("SKAFFOLD_NAMESPACES", ""),
-    ]
-    .map(|(k, v)| (k.to_owned(), v.to_owned()));
-    assert_eq!(vars, expected);
-}
-
-#[test]
-fn phases_are_named_like_skaffold() {
-    assert_eq!(HookPhase::Before.to_string(), "pre-sync");
-    assert_eq!(HookPhase::After.to_string(), "post-sync");
-}
 
 /// A running container whose `/www/index.html` says `original`, removed at the end; a local
 /// workspace whose `index.html` says `synced`; and a syncer.
