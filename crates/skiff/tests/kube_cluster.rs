@@ -10,9 +10,10 @@
 //! Optional: `SKIFF_TEST_KUBE_CONTEXT` (the context, else the kubeconfig's current one),
 //! `SKIFF_TEST_REGISTRY` (a registry the cluster pulls from: the built image is pushed there)
 //! and `SKIFF_TEST_LOAD_IMAGE` (a command that puts a local image into the cluster's image
-//! store, such as `kind load docker-image --name skiff`, run with the image appended). With
-//! neither, the cluster must see the images of the engine skiff builds on (Docker Desktop, or
-//! minikube after `eval "$(minikube docker-env)"`).
+//! store, such as `minikube -p skiff image load`, run with the image appended). With neither,
+//! skiff loads the images into a kind or k3d cluster itself; any other cluster must see the
+//! images of the engine skiff builds on (Docker Desktop, or minikube after
+//! `eval "$(minikube docker-env)"`).
 
 mod common;
 
