@@ -15,10 +15,10 @@ use skiff_deploy::Background;
 use skiff_deploy::kubernetes::port_forward::{
     ForwardEntry, ForwardModes, PortForwardSettings, PortForwarder,
 };
-use skiff_events::Stream;
+use skiff_events::{Output, Stream};
 use skiff_kube_fake::{FakeCluster, PodTarget};
 use skiff_proto::v2::event::EventType;
-use skiff_testenv::{recorded_events, recorded_output};
+use skiff_testenv::{Printed, recorded_events, recorded_output};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const PATIENCE: Duration = Duration::from_secs(10);
@@ -64,6 +64,33 @@ async fn get(port: u16) -> String {
         .unwrap_or_default()
 }
 
+/// The forwards of a `portForward` entry for port 8080 of `<resource_type>/web` (with
+/// `local_port`, 0 for none), started with a recorded output.
+async fn forward(
+    fake: &FakeCluster,
+    resource_type: &str,
+    local_port: u16,
+) -> (PortForwarder, Output, Printed) {
+    let resource = PortForwardResource {
+        resource_type: ResourceType(resource_type.into()),
+        resource_name: "web".into(),
+        port: Some(IntOrString::Int(8080)),
+        local_port: i32::from(local_port),
+        ..Default::default()
+    };
+    let settings = PortForwardSettings {
+        modes: ForwardModes::parse(&["user"]).unwrap(),
+        entries: ForwardEntry::from_config(&[resource], "default").unwrap(),
+        namespaces: vec!["default".into()],
+        run_id: "run-forward".into(),
+    };
+    let (output, printed) = recorded_output();
+    let forwarder = PortForwarder::start(fake.client(), &settings, &output)
+        .await
+        .unwrap();
+    (forwarder, output, printed)
+}
+
 async fn running_pod(fake: &FakeCluster, except: &[String]) -> String {
     let accept = |name: &str| !except.iter().any(|e| e == name);
     let found = fake.running_pod("default", PATIENCE, accept).await;
@@ -101,23 +128,7 @@ async fn a_deployment_forward_heals_after_its_pod_is_replaced() {
 
     let taken = StdListener::bind("127.0.0.1:0").unwrap();
     let taken_port = taken.local_addr().unwrap().port();
-    let resource = PortForwardResource {
-        resource_type: ResourceType("Deployment".into()),
-        resource_name: "web".into(),
-        port: Some(IntOrString::Int(8080)),
-        local_port: i32::from(taken_port),
-        ..Default::default()
-    };
-    let settings = PortForwardSettings {
-        modes: ForwardModes::parse(&["user"]).unwrap(),
-        entries: ForwardEntry::from_config(&[resource], "default").unwrap(),
-        namespaces: vec!["default".into()],
-        run_id: "run-forward".into(),
-    };
-    let (output, printed) = recorded_output();
-    let forwarder = PortForwarder::start(fake.client(), &settings, &output)
-        .await
-        .unwrap();
+    let (forwarder, output, printed) = forward(&fake, "Deployment", taken_port).await;
     let [forwarded] = forwarder.forwarded() else {
         panic!("one forward: {:?}", forwarder.forwarded());
     };
@@ -191,22 +202,7 @@ async fn a_forward_without_a_running_pod_leaves_the_state_until_one_runs_again()
     });
     fake.create(pod.clone()).unwrap();
     running_pod(&fake, &[]).await;
-    let resource = PortForwardResource {
-        resource_type: ResourceType("pod".into()),
-        resource_name: "web".into(),
-        port: Some(IntOrString::Int(8080)),
-        ..Default::default()
-    };
-    let settings = PortForwardSettings {
-        modes: ForwardModes::parse(&["user"]).unwrap(),
-        entries: ForwardEntry::from_config(&[resource], "default").unwrap(),
-        namespaces: vec!["default".into()],
-        run_id: "run-forward".into(),
-    };
-    let (output, printed) = recorded_output();
-    let forwarder = PortForwarder::start(fake.client(), &settings, &output)
-        .await
-        .unwrap();
+    let (forwarder, output, printed) = forward(&fake, "pod", 0).await;
     let local = i32::from(forwarder.forwarded()[0].local_port);
     let listed = || output.hub().state().forwarded_ports.contains_key(&local);
     assert!(listed());
