@@ -326,6 +326,19 @@ async fn dev_builds_deploys_and_syncs_edits_into_the_pod_then_cleans_up() {
     let forwarded = "Port forwarding service/kube-web in namespace default, remote port 80 -> http://127.0.0.1:";
     wait_for_output(cluster.path(), forwarded).await;
 
+    let pod = cluster
+        .fake
+        .running_pod("default", Duration::from_secs(10), |name| {
+            name.starts_with("kube-web-")
+        })
+        .await
+        .expect("a running pod");
+    cluster
+        .fake
+        .append_log("default", &pod, "web", "dev tails the pod")
+        .unwrap();
+    wait_for_output(cluster.path(), "dev tails the pod").await;
+
     std::fs::write(cluster.path().join("www/index.html"), "edited\n").unwrap();
     let synced = container_root.path().join("www/index.html");
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);

@@ -21,6 +21,7 @@ use skiff_api::ControlReceiver;
 use skiff_build::builder::BuiltImage;
 use skiff_build::hooks::StaticHookEnv;
 use skiff_config::SkaffoldConfig;
+use skiff_deploy::logs::LogSettings;
 use skiff_deploy::sync::ArtifactSyncHooks;
 use skiff_deploy::sync::{SyncPlan, plan_sync, sync_ignored_warning};
 use skiff_deploy::{Background, Target};
@@ -100,6 +101,8 @@ pub struct DevContext<'a, T> {
     pub target: &'a T,
     /// How they are deployed.
     pub deploy: &'a DeployOptions,
+    /// How the deployed workloads' logs are shown (`--tail`); `None`: they are not followed.
+    pub logs: Option<LogSettings>,
     /// Phase output.
     pub output: &'a Output,
     /// How the session runs.
@@ -117,6 +120,8 @@ impl<T> Copy for DevContext<'_, T> {}
 /// The state of one dev session.
 pub struct DevLoop<'a, T: Target> {
     ctx: DevContext<'a, T>,
+    /// The log streamer, started after the first deploy (when it knows where things run).
+    logs: Option<T::Logs>,
     artifacts: Vec<ConfiguredArtifact>,
     /// The run-wide variables of sync hooks.
     hook_env: StaticHookEnv,
@@ -132,6 +137,7 @@ impl<'a, T: Target> DevLoop<'a, T> {
     pub fn new(ctx: DevContext<'a, T>) -> Self {
         DevLoop {
             ctx,
+            logs: None,
             artifacts: artifacts(ctx.configs, ctx.base_dir, &ctx.opts.build.only_images),
             hook_env: StaticHookEnv {
                 default_repo: ctx.opts.build.default_repo.clone(),
@@ -216,12 +222,14 @@ impl<'a, T: Target> DevLoop<'a, T> {
                 );
                 catch_up.stop().await;
                 self.ctx.target.stop_port_forwards().await;
+                self.logs.take().stop().await;
                 return Ok(DevExit::ConfigChanged);
             }
             self.iterate(watcher.mode()).await;
         }
         catch_up.stop().await;
         self.ctx.target.stop_port_forwards().await;
+        self.logs.take().stop().await;
         Ok(DevExit::Stopped)
     }
 
@@ -468,7 +476,7 @@ impl<'a, T: Target> DevLoop<'a, T> {
     /// Deploys the built images that differ from what runs, or everything when the manifests
     /// changed (a target that applies manifests gets every built image: its manifests are
     /// rendered with all of them), then forwards the ports (started after the first deploy,
-    /// reported again after the others).
+    /// reported again after the others) and, after the first deploy, starts following the logs.
     async fn deploy_changed(&mut self) -> Result<(), PipelineError> {
         let changed: Vec<BuiltImage> = self
             .built
@@ -501,6 +509,13 @@ impl<'a, T: Target> DevLoop<'a, T> {
             self.deployed.insert(image.image_name.clone(), image);
         }
         forward_ports(self.ctx.target, self.ctx.output).await?;
+        if let (None, Some(settings)) = (&self.logs, self.ctx.logs) {
+            self.logs = Some(
+                self.ctx
+                    .target
+                    .follow_logs(settings, self.ctx.output.clone()),
+            );
+        }
         Ok(())
     }
 

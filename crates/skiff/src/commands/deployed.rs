@@ -131,7 +131,7 @@ pub fn follow_logs<T: Target>(session: &CommandSession, target: &T) -> anyhow::R
 }
 
 /// The log settings from the configs' `deploy.logs`.
-fn log_settings(configs: &[&SkaffoldConfig]) -> anyhow::Result<LogSettings> {
+pub fn log_settings(configs: &[&SkaffoldConfig]) -> anyhow::Result<LogSettings> {
     let prefix = configs
         .iter()
         .map(|c| c.pipeline.deploy.logs.prefix.as_str())

@@ -2,12 +2,11 @@
 //! until interrupted; a change of the config restarts the loop with the new config.
 
 use skiff_config::SkaffoldConfig;
-use skiff_deploy::Background;
 use skiff_events::state::{AutoTrigger, set_auto_trigger};
 use skiff_runner::deploy::build_options_for;
 use skiff_runner::dev::{DevContext, DevExit, DevLoop, DevOptions};
 
-use super::deployed::{deploy_options, follow_logs, remove, with_target};
+use super::deployed::{deploy_options, log_settings, remove, with_target};
 use crate::configs::{self, LoadRequest};
 use crate::options::{DevCommandOptions, OutputSettings};
 use crate::session::{CommandSession, connect_engine, pipeline_error};
@@ -56,7 +55,7 @@ pub async fn run(opts: DevCommandOptions) -> anyhow::Result<()> {
                         let logs = opts
                             .deploy
                             .tail
-                            .then(|| follow_logs(session, target))
+                            .then(|| log_settings(&configs))
                             .transpose()?;
                         let dev_options = DevOptions {
                             build: build_options_for(&opts.build, &configs, target),
@@ -69,13 +68,13 @@ pub async fn run(opts: DevCommandOptions) -> anyhow::Result<()> {
                                 engine: &engine,
                                 target,
                                 deploy: &deploy_opts,
+                                logs,
                                 output: &session.output,
                                 opts: &dev_options,
                             });
                             dev.run(&mut session.control, session.interrupts.recv())
                                 .await
                         };
-                        logs.stop().await;
                         let changed = matches!(exit, Ok(DevExit::ConfigChanged));
                         if changed || opts.cleanup {
                             remove(session, target, &deploy_opts, false).await?;
