@@ -9,7 +9,7 @@ use skiff_build::builder::BuiltImage;
 use skiff_config::model::{IntOrString, PortForwardResource, ResourceType};
 use skiff_deploy::Target;
 use skiff_deploy::docker::{
-    DeployedContainer, DockerSettings, DockerTarget, IMAGE_LABEL, RUN_ID_LABEL,
+    DeployedContainer, DockerSettings, DockerTarget, IMAGE_LABEL, RUN_ID_LABEL, SANDBOX_LABEL,
     StatusCheckSettings, network_name,
 };
 use skiff_docker::{ContainerSpec, Engine};
@@ -42,9 +42,11 @@ fn run_id(scratch: &mut Scratch) -> String {
     run_id
 }
 
-/// Builds an image named `unique(prefix)` from the base image with the Dockerfile lines `tail`.
+/// Builds an image named `unique(prefix)` from the base image with the Dockerfile lines `tail`;
+/// its sandbox, if a test leaves one, is removed at the end too.
 async fn image(scratch: &mut Scratch, prefix: &str, tail: &str) -> BuiltImage {
     let image_name = unique(prefix);
+    scratch.label(format!("{SANDBOX_LABEL}={image_name}"));
     let reference = scratch.image(&image_name, tail).await;
     BuiltImage {
         image_name,
@@ -236,13 +238,22 @@ async fn two_images_are_deployed_reachable_and_removed(host_var: &str) {
     assert_eq!(labels[RUN_ID_LABEL], run_id);
     assert_eq!(labels[IMAGE_LABEL], web_a.image_name);
     assert_eq!(labels["team"], "blue");
-    assert_eq!(inspected.host_config.unwrap().init, Some(true));
-    let details = engine
-        .inspect_container(&deployed[0].id)
-        .await
+    assert_eq!(inspected.host_config.as_ref().unwrap().init, Some(true));
+    // The container joins the network namespace of its image's sandbox, which is on the run's
+    // network and publishes the ports.
+    let mode = inspected
+        .host_config
+        .as_ref()
         .unwrap()
+        .network_mode
+        .clone()
         .unwrap();
-    assert_eq!(details.networks, [network_name(&run_id)]);
+    let sandbox_id = mode
+        .strip_prefix("container:")
+        .expect("container network mode");
+    let sandbox = engine.inspect_container(sandbox_id).await.unwrap().unwrap();
+    assert_eq!(sandbox.name, format!("{}-sandbox", deployed[0].name));
+    assert_eq!(sandbox.networks, [network_name(&run_id)]);
 
     target
         .cleanup(&ManifestList::default(), &output, false)
@@ -563,7 +574,8 @@ async fn a_dry_run_lists_and_removes_nothing() {
     assert_eq!(
         printed.text(),
         format!(
-            " - container/{}\n - network/{}\n",
+            " - container/{}\n - container/{}-sandbox\n - network/{}\n",
+            left.name,
             left.name,
             network_name(&first_run)
         )

@@ -4,7 +4,10 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use bollard::models::{ContainerCreateBody, HostConfig, PortBinding as EnginePortBinding};
+use bollard::models::{
+    ContainerCreateBody, EndpointSettings, HostConfig, NetworkingConfig,
+    PortBinding as EnginePortBinding,
+};
 use bollard::query_parameters::{
     CreateContainerOptionsBuilder, LogsOptionsBuilder, RemoveContainerOptionsBuilder,
     WaitContainerOptionsBuilder,
@@ -31,8 +34,11 @@ pub struct ContainerSpec {
     pub env: Vec<String>,
     /// Labels on the container.
     pub labels: HashMap<String, String>,
-    /// The network to attach to (`None`: the engine's default bridge).
+    /// The network to attach to (`None`: the engine's default bridge), or `container:<id>` to
+    /// share that container's network namespace.
     pub network: Option<String>,
+    /// Extra names the container answers to on `network`.
+    pub network_aliases: Vec<String>,
     /// Published ports.
     pub ports: Vec<PublishedPort>,
     /// Run an init process as PID 1, so signals reach the program and a stop is instant.
@@ -117,6 +123,7 @@ impl Engine {
                 port_bindings: (!port_bindings.is_empty()).then_some(port_bindings),
                 ..Default::default()
             }),
+            networking_config: aliases_config(spec),
             ..Default::default()
         };
         let options = spec
@@ -306,4 +313,19 @@ fn lines(
         }
     })
     .flat_map(futures_util::stream::iter)
+}
+
+/// The endpoint settings giving `spec` its aliases on its network, if it has any.
+fn aliases_config(spec: &ContainerSpec) -> Option<NetworkingConfig> {
+    let network = spec
+        .network
+        .as_ref()
+        .filter(|_| !spec.network_aliases.is_empty())?;
+    let endpoint = EndpointSettings {
+        aliases: Some(spec.network_aliases.clone()),
+        ..Default::default()
+    };
+    Some(NetworkingConfig {
+        endpoints_config: Some(HashMap::from([(network.clone(), endpoint)])),
+    })
 }

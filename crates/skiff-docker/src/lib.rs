@@ -12,6 +12,7 @@ mod exec;
 mod image_config;
 mod inspect;
 mod network;
+mod pause;
 mod reference;
 mod remove_image;
 mod run_until;

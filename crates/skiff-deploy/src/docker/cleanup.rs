@@ -1,7 +1,8 @@
 //! Cleanup: the containers this target started and the run's network, plus, as Skaffold's
 //! `cleanPreviousDeployments`, what earlier runs left: containers carrying the run-id label
-//! whose name is one a configured image's containers get, and the labelled networks they used.
-//! That is how `delete`, a new process with a run id of its own, finds what `run` started.
+//! whose name is one a configured image's containers get, the network holders (sandboxes) of
+//! the configured images, and the labelled networks they used. That is how `delete`, a new
+//! process with a run id of its own, finds what `run` started.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -9,12 +10,15 @@ use skiff_events::{Output, Phase, SUBTASK_ID_NONE};
 use skiff_proto::enums::StatusCode;
 
 use super::naming::{base_name, is_named_after};
+use super::sandbox::SANDBOX_LABEL;
 use super::{DockerTarget, RUN_ID_LABEL};
 use crate::error::{DeployError, engine_error};
 
-/// What a cleanup removes: containers (id → name) and networks.
+/// What a cleanup removes: containers and then the sandboxes they joined (id → name), and
+/// networks.
 struct Leftovers {
     containers: BTreeMap<String, String>,
+    sandboxes: BTreeMap<String, String>,
     networks: Vec<String>,
 }
 
@@ -32,6 +36,7 @@ impl DockerTarget {
             let listed: String = leftovers
                 .containers
                 .values()
+                .chain(leftovers.sandboxes.values())
                 .map(|name| format!(" - container/{name}\n"))
                 .chain(
                     leftovers
@@ -45,7 +50,8 @@ impl DockerTarget {
             }
             return Ok(());
         }
-        for (id, name) in &leftovers.containers {
+        // Containers first: they live in their sandboxes' network namespaces.
+        for (id, name) in leftovers.containers.iter().chain(&leftovers.sandboxes) {
             self.engine
                 .remove_container(id)
                 .await
@@ -54,6 +60,10 @@ impl DockerTarget {
         let gone: Vec<_> = self.tracked().containers.values().cloned().collect();
         for container in &gone {
             self.untrack(container);
+        }
+        let holders: Vec<String> = self.tracked().sandboxes.keys().cloned().collect();
+        for image in &holders {
+            self.forget_sandbox(image);
         }
         for network in &leftovers.networks {
             self.engine
@@ -83,11 +93,40 @@ impl DockerTarget {
                 containers.insert(container.id, container.name);
             }
         }
-        let networks = self.networks_to_remove(&containers).await?;
+        let sandboxes = self.sandboxes_to_remove().await?;
+        let all: BTreeMap<String, String> = containers
+            .iter()
+            .chain(&sandboxes)
+            .map(|(id, name)| (id.clone(), name.clone()))
+            .collect();
+        let networks = self.networks_to_remove(&all).await?;
         Ok(Leftovers {
             containers,
+            sandboxes,
             networks,
         })
+    }
+
+    /// The sandboxes of the configured images: the target's and those earlier runs left.
+    async fn sandboxes_to_remove(&self) -> Result<BTreeMap<String, String>, DeployError> {
+        let mut sandboxes: BTreeMap<String, String> = self
+            .tracked()
+            .sandboxes
+            .values()
+            .map(|sandbox| (sandbox.id.clone(), sandbox.name.clone()))
+            .collect();
+        let labelled = self
+            .engine
+            .containers_with_label(SANDBOX_LABEL)
+            .await
+            .map_err(|e| failure("listing containers", &e))?;
+        for container in labelled {
+            let held = container.labels.get(SANDBOX_LABEL);
+            if held.is_some_and(|image| self.settings.images.contains(image)) {
+                sandboxes.insert(container.id, container.name);
+            }
+        }
+        Ok(sandboxes)
     }
 
     /// The run's network and the labelled networks `containers` use, each kept out when a

@@ -2,7 +2,7 @@
 //! container that replaces the one deployed for it before, with its ports published.
 
 use skiff_build::builder::BuiltImage;
-use skiff_docker::{ContainerSpec, EngineError, PublishedPort};
+use skiff_docker::{ContainerSpec, EngineError};
 use skiff_events::{Output, Phase};
 use skiff_proto::enums::StatusCode;
 use skiff_proto::v2::{IntOrString, PortForwardEvent};
@@ -16,10 +16,11 @@ use crate::error::{DeployError, engine_error};
 const MAX_NAME_ATTEMPTS: usize = 1000;
 
 /// A published port and the `portForward` entry it came from.
-struct Binding {
-    resource_name: String,
-    port: ForwardedPort,
-    bind_ip: String,
+#[derive(Debug, Clone)]
+pub(crate) struct Binding {
+    pub(crate) resource_name: String,
+    pub(crate) port: ForwardedPort,
+    pub(crate) bind_ip: String,
 }
 
 impl DockerTarget {
@@ -52,7 +53,11 @@ impl DockerTarget {
     /// Creates the run's network unless a container this target runs is attached to it (a
     /// redeploy then skips the engine round trip; Skaffold creates it once per run).
     async fn ensure_network(&self) -> Result<(), DeployError> {
-        if !self.tracked().containers.is_empty() {
+        let in_use = {
+            let tracked = self.tracked();
+            !(tracked.containers.is_empty() && tracked.sandboxes.is_empty())
+        };
+        if in_use {
             return Ok(());
         }
         self.engine
@@ -73,30 +78,36 @@ impl DockerTarget {
         output: &Output,
     ) -> Result<DeployedContainer, DeployError> {
         let image = &build.image_name;
+        let sandbox = self.sandbox(image).await?;
         self.remove_previous(image).await?;
-        let bindings = self.allocate_ports(image)?;
+        let (network, bindings, ports) = match &sandbox {
+            Some(sandbox) => (
+                format!("container:{}", sandbox.id),
+                sandbox.bindings.clone(),
+                Vec::new(),
+            ),
+            None => {
+                let bindings = self.allocate_ports(image)?;
+                let ports = bindings.iter().map(Binding::published).collect();
+                (self.network.clone(), bindings, ports)
+            }
+        };
         let mut labels = self.labels();
         labels.insert(IMAGE_LABEL.to_owned(), image.clone());
         let spec = ContainerSpec {
             image: build.reference.clone(),
             labels,
-            network: Some(self.network.clone()),
-            ports: bindings
-                .iter()
-                .map(|b| PublishedPort {
-                    container_port: b.port.container_port,
-                    protocol: "tcp".to_owned(),
-                    host_ip: b.bind_ip.clone(),
-                    host_port: b.port.local_port,
-                })
-                .collect(),
+            network: Some(network),
+            ports,
             init: true,
             ..Default::default()
         };
-        let (name, id) = match self.create_named(spec, image).await {
+        let (name, id) = match self.create_named(spec, image, &base_name(image)).await {
             Ok(created) => created,
             Err(e) => {
-                self.tracked().ports.relinquish(image);
+                if sandbox.is_none() {
+                    self.tracked().ports.relinquish(image);
+                }
                 return Err(e);
             }
         };
@@ -146,7 +157,7 @@ impl DockerTarget {
     }
 
     /// Host ports for the `portForward` entries of `image`, held until its container goes.
-    fn allocate_ports(&self, image: &str) -> Result<Vec<Binding>, DeployError> {
+    pub(crate) fn allocate_ports(&self, image: &str) -> Result<Vec<Binding>, DeployError> {
         let mut tracked = self.tracked();
         let mut bindings = Vec::new();
         for request in self.port_requests.iter().filter(|r| r.is_for(image)) {
@@ -178,16 +189,16 @@ impl DockerTarget {
         Ok(bindings)
     }
 
-    /// Creates the container under the first name of Skaffold's sequence (`<name>`,
-    /// `<name>-1`, …) no container has, and returns its name and id.
-    async fn create_named(
+    /// Creates the container of `image` under the first name of Skaffold's sequence (`<base>`,
+    /// `<base>-1`, …) no container has, and returns its name and id.
+    pub(crate) async fn create_named(
         &self,
         mut spec: ContainerSpec,
         image: &str,
+        base: &str,
     ) -> Result<(String, String), DeployError> {
-        let base = base_name(image);
         for attempt in 0..MAX_NAME_ATTEMPTS {
-            let name = candidate(&base, attempt);
+            let name = candidate(base, attempt);
             let taken = self.engine.inspect_container(&name).await.map_err(|e| {
                 engine_error(
                     &format!("looking up container {name}"),
@@ -224,7 +235,7 @@ impl DockerTarget {
             format!(
                 "creating a container for image {image}: the names {base} to {} are all taken; \
                  remove some of those containers",
-                candidate(&base, MAX_NAME_ATTEMPTS - 1)
+                candidate(base, MAX_NAME_ATTEMPTS - 1)
             ),
         ))
     }
@@ -240,7 +251,7 @@ impl DockerTarget {
         self.untrack(container);
     }
 
-    /// Stops tracking `container` and gives back its ports.
+    /// Stops tracking `container` and gives back its ports (unless its sandbox holds them).
     pub(crate) fn untrack(&self, container: &DeployedContainer) {
         let mut tracked = self.tracked();
         if tracked
@@ -250,13 +261,15 @@ impl DockerTarget {
         {
             tracked.containers.remove(&container.image_name);
         }
-        tracked.ports.relinquish(&container.image_name);
+        if !tracked.sandboxes.contains_key(&container.image_name) {
+            tracked.ports.relinquish(&container.image_name);
+        }
     }
 }
 
 /// The error for a container the engine would not start, naming its ports when one of them
 /// is what failed.
-fn start_error(container: &DeployedContainer, err: &EngineError) -> DeployError {
+pub(crate) fn start_error(container: &DeployedContainer, err: &EngineError) -> DeployError {
     let what = format!(
         "starting container {} for image {}",
         container.name, container.image_name

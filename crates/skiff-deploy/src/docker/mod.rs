@@ -7,6 +7,7 @@ mod deploy;
 pub mod logs;
 mod naming;
 mod ports;
+mod sandbox;
 mod status;
 pub mod sync;
 mod target;
@@ -24,6 +25,7 @@ use crate::ports::PortAllocator;
 use ports::PortRequest;
 
 pub use ports::CONTAINER_RESOURCE_TYPE;
+pub use sandbox::SANDBOX_LABEL;
 pub use status::STABLE_AFTER;
 
 pub use skiff_render::labels::{RUN_ID_LABEL, run_id_selector};
@@ -100,6 +102,8 @@ pub struct ForwardedPort {
 #[derive(Debug, Default)]
 struct Tracked {
     containers: BTreeMap<String, DeployedContainer>,
+    /// By image name, the network holder its containers join.
+    sandboxes: BTreeMap<String, sandbox::Sandbox>,
     ports: PortAllocator,
 }
 
@@ -113,6 +117,8 @@ pub struct DockerTarget {
     port_requests: Vec<PortRequest>,
     tracked: Mutex<Tracked>,
     syncer: sync::Syncer,
+    /// skiff's pause image, once looked up (`None`: the engine's architecture has none).
+    pause: tokio::sync::OnceCell<Option<String>>,
 }
 
 impl DockerTarget {
@@ -134,6 +140,7 @@ impl DockerTarget {
             settings,
             port_requests,
             tracked: Mutex::default(),
+            pause: tokio::sync::OnceCell::new(),
         })
     }
 
@@ -150,8 +157,13 @@ impl DockerTarget {
     /// Skaffold's labels: the run id, then the `-l` labels (which may override it).
     fn labels(&self) -> HashMap<String, String> {
         let mut labels = HashMap::from([(RUN_ID_LABEL.to_owned(), self.settings.run_id.clone())]);
-        labels.extend(self.settings.labels.clone());
+        labels.extend(self.custom_labels());
         labels
+    }
+
+    /// The `-l` labels.
+    fn custom_labels(&self) -> HashMap<String, String> {
+        self.settings.labels.clone().into_iter().collect()
     }
 
     fn tracked(&self) -> MutexGuard<'_, Tracked> {
