@@ -18,6 +18,7 @@ pub mod apply;
 pub mod client;
 pub mod cluster;
 pub mod delete;
+mod exec;
 pub mod helm;
 pub mod kubectl;
 pub mod load;

@@ -7,20 +7,18 @@
 
 use futures_util::future::try_join_all;
 use k8s_openapi::api::core::v1::Pod;
-use kube::api::{Api, AttachParams, ListParams};
+use kube::api::{Api, ListParams};
 use skiff_config::model::NamedContainerHook;
 use skiff_config::template::go_quote;
 use skiff_config::validate::wildcard_match;
 use skiff_proto::enums::StatusCode;
-use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 
 use crate::DeployError;
 use crate::kubernetes::client::api_error;
+use crate::kubernetes::exec;
 use crate::logs::LogPrefix;
-use crate::logs::format::{LineFormat, LineSink};
-
-/// The label that marks the objects of one skiff run.
-const RUN_ID_LABEL: &str = "skaffold.dev/run-id";
+use crate::logs::format::LineSink;
+use skiff_render::labels::run_id_selector;
 
 /// One container a hook runs in.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -52,7 +50,7 @@ impl Exec<'_> {
         hook: &NamedContainerHook,
         namespaces: &[String],
     ) -> Result<Vec<Target>, DeployError> {
-        let params = ListParams::default().labels(&format!("{RUN_ID_LABEL}={}", self.run_id));
+        let params = ListParams::default().labels(&run_id_selector(self.run_id));
         let mut targets = Vec::new();
         for namespace in namespaces {
             let pods = Api::<Pod>::namespaced(self.client.clone(), namespace)
@@ -84,51 +82,19 @@ impl Exec<'_> {
 
     /// Runs `command` in one container, showing its lines as they come.
     async fn run(&self, command: &[String], target: &Target) -> Result<(), DeployError> {
-        let failed = |why: String| {
-            DeployError::new(
-                StatusCode::DeployUnknown,
-                format!(
-                    "hook execution failed for pod {} container {}: {why}",
-                    go_quote(&target.pod),
-                    go_quote(&target.container)
-                ),
-            )
+        let target = exec::Target {
+            api: Api::namespaced(self.client.clone(), &target.namespace),
+            pod: target.pod.clone(),
+            container: target.container.clone(),
         };
-        let api = Api::<Pod>::namespaced(self.client.clone(), &target.namespace);
-        let params = AttachParams::default()
-            .container(target.container.as_str())
-            .stdout(true)
-            .stderr(true);
-        let mut process = api
-            .exec(&target.pod, command.to_vec(), &params)
-            .await
-            .map_err(|err| failed(err.to_string()))?;
-        let format = LineFormat::for_pod(&target.pod, &target.container, self.prefix, None);
-        let (stdout, stderr) = (process.stdout(), process.stderr());
-        let status = process.take_status();
-        tokio::join!(self.show(stdout, &format), self.show(stderr, &format));
-        let status = match status {
-            Some(status) => status.await,
-            None => None,
-        };
-        process
-            .join()
-            .await
-            .map_err(|err| failed(err.to_string()))?;
-        match status {
-            Some(status) if status.status.as_deref() == Some("Success") => Ok(()),
-            Some(status) => Err(failed(exit_description(&status))),
-            None => Err(failed("the API reported no exit status".to_string())),
-        }
-    }
-
-    /// Shows the lines of one output stream of a hook.
-    async fn show(&self, pipe: Option<impl AsyncRead + Unpin>, format: &LineFormat) {
-        let Some(pipe) = pipe else { return };
-        let mut lines = BufReader::new(pipe).lines();
-        while let Ok(Some(line)) = lines.next_line().await {
-            self.sink.emit(format, &format!("{line}\n"));
-        }
+        exec::run_hook(
+            &target,
+            command,
+            self.prefix,
+            self.sink,
+            StatusCode::DeployUnknown,
+        )
+        .await
     }
 }
 
@@ -168,26 +134,6 @@ pub(super) fn selected(pod: &Pod, hook: &NamedContainerHook) -> Vec<Target> {
 /// Whether `name` matches `pattern`; an empty pattern matches every name.
 fn matches(pattern: &str, name: &str) -> bool {
     pattern.is_empty() || wildcard_match(pattern, name)
-}
-
-/// How a failed exec ended, in the words of Go's `exec`: `exit status 3`, else the API's
-/// message.
-fn exit_description(status: &k8s_openapi::apimachinery::pkg::apis::meta::v1::Status) -> String {
-    let code = status
-        .details
-        .as_ref()
-        .and_then(|d| d.causes.as_deref())
-        .unwrap_or_default()
-        .iter()
-        .find(|c| c.reason.as_deref() == Some("ExitCode"))
-        .and_then(|c| c.message.clone());
-    match code {
-        Some(code) => format!("exit status {code}"),
-        None => status
-            .message
-            .clone()
-            .unwrap_or_else(|| "exec failed".to_string()),
-    }
 }
 
 #[cfg(test)]
@@ -250,18 +196,5 @@ mod tests {
                    {"name": "sidecar", "state": {"waiting": {"reason": "CrashLoopBackOff"}}}]),
         );
         assert_eq!(names(selected(&waiting, &hook("*", ""))), ["app"]);
-    }
-
-    #[test]
-    fn a_failed_exec_is_described_by_its_exit_code() {
-        let status = serde_json::from_value(json!({
-            "status": "Failure", "message": "command terminated with non-zero exit code",
-            "details": {"causes": [{"reason": "ExitCode", "message": "3"}]},
-        }))
-        .unwrap();
-        assert_eq!(exit_description(&status), "exit status 3");
-        let other =
-            serde_json::from_value(json!({"status": "Failure", "message": "no shell"})).unwrap();
-        assert_eq!(exit_description(&other), "no shell");
     }
 }

@@ -19,9 +19,9 @@ use kube::runtime::{WatchStreamExt, watcher};
 use skiff_events::Output;
 use tokio::sync::watch;
 
-use super::exec::Target;
 use super::syncer::PodSyncer;
 use super::targets::container_image;
+use crate::kubernetes::exec::Target;
 use crate::logs::stopped;
 use crate::target::{Background, StoppableTask};
 

@@ -9,14 +9,13 @@
 //! words: `hook execution failed for pod "web-1" container "app": exit status 3`.
 
 use futures_util::future::try_join_all;
-use skiff_config::template::go_quote;
 use skiff_events::Output;
 use skiff_proto::enums::StatusCode;
 
-use super::exec::{self, Target};
 use crate::error::DeployError;
+use crate::kubernetes::exec::{self, Target};
 use crate::logs::LogPrefix;
-use crate::logs::format::{LineFormat, LineSink};
+use crate::logs::format::LineSink;
 use crate::sync::hooks::ContainerHooks;
 
 /// Container hooks run in the containers of one sync.
@@ -36,17 +35,14 @@ impl<'a> InPods<'a> {
 
     /// Runs `command` in `target`, showing its lines as they come.
     async fn run_in(&self, target: &Target, command: &[String]) -> Result<(), DeployError> {
-        let what = format!(
-            "hook execution failed for pod {} container {}",
-            go_quote(&target.pod),
-            go_quote(&target.container)
-        );
-        let format =
-            LineFormat::for_pod(&target.pod, &target.container, LogPrefix::default(), None);
-        let on_line = |line: &str| self.sink.emit(&format, line);
-        exec::run_streamed(target, command, &on_line, &what)
-            .await?
-            .map_err(|why| DeployError::new(StatusCode::SyncUnknown, format!("{what}: {why}")))
+        exec::run_hook(
+            target,
+            command,
+            LogPrefix::default(),
+            &self.sink,
+            StatusCode::SyncUnknown,
+        )
+        .await
     }
 }
 

@@ -14,7 +14,6 @@
 //! catch-up runs none: it restores files, it is not a sync of changes.
 
 mod catch_up;
-mod exec;
 mod hooks;
 mod syncer;
 mod targets;

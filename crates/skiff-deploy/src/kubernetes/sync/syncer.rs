@@ -11,10 +11,10 @@ use skiff_events::Output;
 use skiff_proto::enums::StatusCode;
 use skiff_render::labels::run_id_selector;
 
-use super::exec::{self, Target};
 use super::hooks::InPods;
 use super::targets::containers_running;
 use crate::error::DeployError;
+use crate::kubernetes::exec::{self, Target};
 use crate::sync::history::History;
 use crate::sync::hooks::{HookCluster, HookRun, around};
 use crate::sync::order::Order;

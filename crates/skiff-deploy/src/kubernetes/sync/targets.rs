@@ -6,9 +6,9 @@ use kube::api::ListParams;
 use kube::{Api, ResourceExt};
 use skiff_proto::enums::StatusCode;
 
-use super::exec::Target;
 use crate::error::DeployError;
 use crate::kubernetes::client::api_error;
+use crate::kubernetes::exec::Target;
 
 /// The containers of `pod` whose image is `reference`, when the pod is Running.
 pub(super) fn matching_containers(pod: &Pod, reference: &str) -> Vec<String> {

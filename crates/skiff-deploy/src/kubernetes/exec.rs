@@ -1,7 +1,7 @@
 //! One command run to its end in a container over the exec API (`pods/exec`), as `kubectl
-//! exec -i` runs it, the exit read from the status the kubelet sends last: a file command
-//! (stdin fed and closed, stderr kept for the error, [`run`]) or a sync hook (its lines handed
-//! on as they come, [`run_streamed`]).
+//! exec -i` runs it, the exit read from the status the kubelet sends last: a file command of
+//! the pod syncer (stdin fed and closed, stderr kept for the error, [`run`]) or a sync or
+//! deploy hook (its lines shown as the container's log as they come, [`run_hook`]).
 
 use std::time::Duration;
 
@@ -9,29 +9,32 @@ use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Status;
 use kube::Api;
 use kube::api::AttachParams;
+use skiff_config::template::go_quote;
 use skiff_proto::enums::{StatusCode, SuggestionCode};
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWriteExt, BufReader};
 
 use crate::error::DeployError;
 use crate::kubernetes::client::api_error;
+use crate::logs::LogPrefix;
+use crate::logs::format::{LineFormat, LineSink};
 
 /// How long one command may take.
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// One container of one pod.
 #[derive(Debug, Clone)]
-pub(super) struct Target {
+pub(crate) struct Target {
     /// The pods of the pod's namespace.
-    pub(super) api: Api<Pod>,
+    pub(crate) api: Api<Pod>,
     /// The pod.
-    pub(super) pod: String,
+    pub(crate) pod: String,
     /// The container.
-    pub(super) container: String,
+    pub(crate) container: String,
 }
 
 impl Target {
     /// `pod <namespace>/<pod> container <container>`, for messages.
-    pub(super) fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         let namespace = self.api.namespace().unwrap_or_default();
         format!("pod {namespace}/{} container {}", self.pod, self.container)
     }
@@ -41,7 +44,7 @@ impl Target {
 /// (`copying files into <target>`) heads the error. Errors: `SYNC_UNKNOWN` when the command
 /// fails (with its status and stderr; the check-image suggestion when the image lacks the
 /// program), or the API's own code when the exec cannot start.
-pub(super) async fn run(
+pub(crate) async fn run(
     target: &Target,
     command: &[String],
     stdin: Option<&[u8]>,
@@ -52,7 +55,15 @@ pub(super) async fn run(
         stdin,
         stderr: &mut stderr,
     };
-    let status = exchange(target, command, io, what, Some(COMMAND_TIMEOUT)).await?;
+    let status = exchange(
+        target,
+        command,
+        io,
+        what,
+        Some(COMMAND_TIMEOUT),
+        StatusCode::SyncUnknown,
+    )
+    .await?;
     let stderr = String::from_utf8_lossy(&stderr).trim().to_owned();
     match status {
         Some(status) if succeeded(&status) => Ok(()),
@@ -69,18 +80,42 @@ pub(super) async fn run(
     }
 }
 
+/// Runs a lifecycle hook's `command` in `target` (sync and deploy hooks), showing each line it
+/// writes as a line of the container's log (`prefix`) through `sink` as it comes. A failure is
+/// Skaffold's `hook execution failed for pod "<pod>" container "<container>": <why>` with
+/// `code` (the API's own code when the exec cannot start).
+pub(crate) async fn run_hook(
+    target: &Target,
+    command: &[String],
+    prefix: LogPrefix,
+    sink: &LineSink,
+    code: StatusCode,
+) -> Result<(), DeployError> {
+    let what = format!(
+        "hook execution failed for pod {} container {}",
+        go_quote(&target.pod),
+        go_quote(&target.container)
+    );
+    let format = LineFormat::for_pod(&target.pod, &target.container, prefix, None);
+    let on_line = |line: &str| sink.emit(&format, line);
+    run_streamed(target, command, &on_line, &what, code)
+        .await?
+        .map_err(|why| DeployError::new(code, format!("{what}: {why}")))
+}
+
 /// Runs `command` in `target` with no stdin and no time limit, handing each line it writes to
 /// stdout or stderr (newline included; a last unterminated line gets one) to `on_line` as it
 /// arrives. `what` heads the error of an exec that cannot start (the API's code, else
-/// `SYNC_UNKNOWN`). Returns how the command ended: `Ok` once it succeeded, else why not in the
+/// `code`). Returns how the command ended: `Ok` once it succeeded, else why not in the
 /// words of Go's `exec` (`exit status 3`, or the kubelet's message).
-pub(super) async fn run_streamed(
+async fn run_streamed(
     target: &Target,
     command: &[String],
     on_line: &(dyn Fn(&str) + Sync),
     what: &str,
+    code: StatusCode,
 ) -> Result<Result<(), String>, DeployError> {
-    let status = exchange(target, command, Io::Lines(on_line), what, None).await?;
+    let status = exchange(target, command, Io::Lines(on_line), what, None, code).await?;
     Ok(match status {
         Some(status) if succeeded(&status) => Ok(()),
         Some(status) => Err(exit_description(status)),
@@ -107,6 +142,7 @@ async fn exchange(
     io: Io<'_>,
     what: &str,
     limit: Option<Duration>,
+    code: StatusCode,
 ) -> Result<Option<Status>, DeployError> {
     let (stdin, lines) = match &io {
         Io::Feed { stdin, .. } => (*stdin, false),
@@ -121,7 +157,7 @@ async fn exchange(
         .api
         .exec(&target.pod, command.to_vec(), &params)
         .await
-        .map_err(|e| api_error(what, &e, StatusCode::SyncUnknown))?;
+        .map_err(|e| api_error(what, &e, code))?;
     let status = process.take_status();
     let input = process.stdin();
     let (stdout, stderr) = (process.stdout(), process.stderr());
