@@ -302,6 +302,12 @@ async fn a_redeploy_replaces_the_container_under_the_same_name_and_port() {
     assert!(exists(&engine, &second[0].id).await);
     assert_ne!(first[0].id, second[0].id);
     assert_eq!(second[0].name, app.image_name);
+    let engine_name = engine
+        .inspect_container(&second[0].id)
+        .await
+        .unwrap()
+        .map(|c| c.name);
+    assert_eq!(engine_name.as_deref(), Some(app.image_name.as_str()));
     assert_eq!(second[0].ports[0].local_port, port);
     assert_eq!(target.containers(), second);
     target.status_check(&second, &output).await.unwrap();
