@@ -14,8 +14,8 @@ use skiff_runner::deploy::{DeployOptions, ManifestSource, cleanup, deploy, forwa
 use crate::options::DeploySettings;
 use crate::session::{CommandSession, pipeline_error};
 
-/// How long after an interrupted deploy the cleanup looks again, for a container whose
-/// creation was already on its way to the engine.
+/// How long after an interrupted deploy the cleanup waits, for a container (or an object)
+/// whose creation was already on its way to the engine (or the cluster).
 const IN_FLIGHT_GRACE: Duration = Duration::from_millis(500);
 
 /// Runs `$body` with `$target` bound to the deploy target the configs deploy to: the docker
@@ -146,8 +146,8 @@ pub fn log_settings(configs: &[&SkaffoldConfig]) -> anyhow::Result<LogSettings> 
     })
 }
 
-/// Removes what the target deployed (looking twice when a creation may have been in flight);
-/// a second Ctrl-C exits at once.
+/// Removes what the target deployed (after a short wait when a creation may have been in
+/// flight); a second Ctrl-C exits at once.
 pub async fn remove<T: Target>(
     session: &mut CommandSession,
     target: &T,
@@ -162,12 +162,10 @@ pub async fn remove<T: Target>(
         opts,
     };
     let sweep = async {
-        cleanup(target, &source, &output, false).await?;
         if in_flight {
             tokio::time::sleep(IN_FLIGHT_GRACE).await;
-            cleanup(target, &source, &output, false).await?;
         }
-        Ok(())
+        cleanup(target, &source, &output, false).await
     };
     tokio::select! {
         result = sweep => result.map_err(pipeline_error),
