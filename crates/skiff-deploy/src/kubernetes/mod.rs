@@ -25,6 +25,7 @@ pub mod load;
 pub mod logs;
 pub mod monitor;
 pub mod order;
+mod pod_watch;
 pub mod port_forward;
 pub mod status;
 pub mod sync;

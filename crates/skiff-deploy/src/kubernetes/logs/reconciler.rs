@@ -11,15 +11,15 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use futures_util::StreamExt;
-use futures_util::stream::{self, BoxStream};
 use k8s_openapi::api::core::v1::{ContainerStatus, Pod};
-use kube::runtime::{WatchStreamExt, watcher};
+use kube::runtime::watcher;
 use kube::{Api, Client, ResourceExt};
 use tokio::sync::watch;
 use tokio::task::{self, JoinSet};
 use tokio::time::Instant;
 
 use super::follower::{Ended, Follow, Followed, follow};
+use crate::kubernetes::pod_watch::watch_pods;
 use crate::logs::attachment::{Attachment, FollowEnd};
 use crate::logs::cursor::Cursor;
 use crate::logs::format::{LineFormat, LineSink, Palette};
@@ -33,9 +33,6 @@ pub(super) struct ContainerKey {
     /// The container's name.
     pub(super) container: String,
 }
-
-/// A watch event of the pods of one namespace (by its index).
-type Events = BoxStream<'static, (usize, Result<watcher::Event<Pod>, watcher::Error>)>;
 
 /// What the streamer knows about one container.
 #[derive(Debug)]
@@ -108,21 +105,9 @@ impl Reconciler {
         while self.followers.join_next().await.is_some() {}
     }
 
-    /// The watch of the run's pods in every namespace, each event tagged with its namespace.
-    fn watch(&self) -> Events {
-        let config = watcher::Config::default().labels(&self.label);
-        let streams = self.apis.iter().enumerate().map(|(index, api)| {
-            watcher(api.clone(), config.clone())
-                .default_backoff()
-                .map(move |event| (index, event))
-                .boxed()
-        });
-        stream::select_all(streams).boxed()
-    }
-
     /// The watch → converge loop; returns only if every watch ends (they retry forever).
     async fn reconcile(&mut self) {
-        let mut events = self.watch();
+        let mut events = watch_pods(&self.apis, &self.label);
         loop {
             tokio::select! {
                 Some(done) = self.followers.join_next_with_id(), if !self.followers.is_empty() => {

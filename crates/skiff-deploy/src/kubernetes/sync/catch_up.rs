@@ -12,24 +12,21 @@ use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use futures_util::stream::{self, BoxStream};
 use k8s_openapi::api::core::v1::Pod;
 use kube::ResourceExt;
-use kube::runtime::{WatchStreamExt, watcher};
+use kube::runtime::watcher;
 use skiff_events::Output;
 use tokio::sync::watch;
 
 use super::syncer::PodSyncer;
 use super::targets::container_image;
 use crate::kubernetes::exec::Target;
+use crate::kubernetes::pod_watch::watch_pods;
 use crate::logs::stopped;
 use crate::target::{Background, StoppableTask};
 
 /// How long a failed catch-up waits before it is tried again.
 const RETRY_AFTER: Duration = Duration::from_millis(500);
-
-/// A watch event of the pods of one namespace (by its index).
-type Events = BoxStream<'static, (usize, Result<watcher::Event<Pod>, watcher::Error>)>;
 
 /// Catches up the containers of a run's pods as they start, until stopped or dropped.
 #[derive(Debug)]
@@ -106,22 +103,10 @@ impl Follower {
         }
     }
 
-    /// The watch of the run's pods in every namespace, each event tagged with its namespace.
-    fn watch(&self) -> Events {
-        let (apis, selector) = self.syncer.scope();
-        let config = watcher::Config::default().labels(selector);
-        let streams = apis.iter().enumerate().map(|(index, api)| {
-            watcher(api.clone(), config.clone())
-                .default_backoff()
-                .map(move |event| (index, event))
-                .boxed()
-        });
-        stream::select_all(streams).boxed()
-    }
-
     /// The watch → converge loop; returns only if every watch ends (they retry forever).
     async fn reconcile(&mut self) {
-        let mut events = self.watch();
+        let (apis, selector) = self.syncer.scope();
+        let mut events = watch_pods(apis, selector);
         loop {
             tokio::select! {
                 event = events.next() => match event {
