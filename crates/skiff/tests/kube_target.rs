@@ -67,6 +67,20 @@ impl Cluster {
         .unwrap()
     }
 
+    /// Writes `line` to the log of the running `kube-web` pod's `web` container and waits
+    /// until skiff (in the background) shows it.
+    async fn shows_a_pod_log_line(&self, line: &str) {
+        let pod = self
+            .fake
+            .running_pod("default", Duration::from_secs(10), |name| {
+                name.starts_with("kube-web-")
+            })
+            .await
+            .expect("a running pod");
+        self.fake.append_log("default", &pod, "web", line).unwrap();
+        wait_for_output(self.path(), line).await;
+    }
+
     fn deployment(&self) -> Option<Value> {
         self.fake
             .get("apps/v1", "Deployment", Some("default"), "kube-web")
@@ -224,7 +238,7 @@ async fn deploy_with_port_forward_and_tail_serves_and_shows_logs_until_interrupt
 
     let kubeconfig = format!("--kubeconfig={}", cluster.kubeconfig().display());
     let image = format!("kube-web={IMAGE}");
-    let mut skiff = Background::start(
+    let skiff = Background::start(
         cluster.path(),
         &[
             "deploy",
@@ -248,28 +262,22 @@ async fn deploy_with_port_forward_and_tail_serves_and_shows_logs_until_interrupt
         .unwrap();
     assert!(body.contains("hello through the forward"), "{body}");
 
-    let pod = cluster
-        .fake
-        .running_pod("default", Duration::from_secs(10), |name| {
-            name.starts_with("kube-web-")
-        })
-        .await
-        .expect("a running pod");
-    cluster
-        .fake
-        .append_log("default", &pod, "web", "served a request")
-        .unwrap();
-    wait_for_output(cluster.path(), "served a request").await;
+    cluster.shows_a_pod_log_line("served a request").await;
 
-    skiff.interrupt();
-    let status = tokio::task::spawn_blocking(move || skiff.wait(Duration::from_secs(20)))
-        .await
-        .unwrap();
-    assert_eq!(status, 0);
+    assert_eq!(interrupt(skiff, Duration::from_secs(20)).await, 0);
     assert!(
         cluster.deployment().is_some(),
         "`deploy` leaves what it deployed running"
     );
+}
+
+/// Interrupts skiff in the background (Ctrl-C) and returns its exit code, waiting at most
+/// `limit` off the runtime the fake serves on.
+async fn interrupt(mut skiff: Background, limit: Duration) -> i32 {
+    skiff.interrupt();
+    tokio::task::spawn_blocking(move || skiff.wait(limit))
+        .await
+        .unwrap()
 }
 
 /// Waits until skiff's standard output (in `<dir>/stdout.txt`) contains `needle`, without
@@ -318,7 +326,7 @@ async fn dev_builds_deploys_and_syncs_edits_into_the_pod_then_cleans_up() {
     );
 
     let kubeconfig = format!("--kubeconfig={}", cluster.kubeconfig().display());
-    let mut skiff = Background::start(cluster.path(), &["dev", &kubeconfig]);
+    let skiff = Background::start(cluster.path(), &["dev", &kubeconfig]);
     wait_for_output(cluster.path(), "Watching for changes...").await;
     let deployment = cluster.deployment().expect("the Deployment was applied");
     let image = text(&deployment, "/spec/template/spec/containers/0/image");
@@ -326,18 +334,7 @@ async fn dev_builds_deploys_and_syncs_edits_into_the_pod_then_cleans_up() {
     let forwarded = "Port forwarding service/kube-web in namespace default, remote port 80 -> http://127.0.0.1:";
     wait_for_output(cluster.path(), forwarded).await;
 
-    let pod = cluster
-        .fake
-        .running_pod("default", Duration::from_secs(10), |name| {
-            name.starts_with("kube-web-")
-        })
-        .await
-        .expect("a running pod");
-    cluster
-        .fake
-        .append_log("default", &pod, "web", "dev tails the pod")
-        .unwrap();
-    wait_for_output(cluster.path(), "dev tails the pod").await;
+    cluster.shows_a_pod_log_line("dev tails the pod").await;
 
     std::fs::write(cluster.path().join("www/index.html"), "edited\n").unwrap();
     let synced = container_root.path().join("www/index.html");
@@ -386,11 +383,7 @@ async fn dev_builds_deploys_and_syncs_edits_into_the_pod_then_cleans_up() {
     );
     wait_for_output(cluster.path(), " - configmap/kube-web-extra pruned").await;
 
-    skiff.interrupt();
-    let status = tokio::task::spawn_blocking(move || skiff.wait(Duration::from_secs(30)))
-        .await
-        .unwrap();
-    assert_eq!(status, 0);
+    assert_eq!(interrupt(skiff, Duration::from_secs(30)).await, 0);
     assert!(
         cluster.deployment().is_none(),
         "Ctrl-C removes what dev deployed"
