@@ -73,6 +73,22 @@ async fn running_pods(fake: &FakeCluster, prefix: &str, count: usize) -> Vec<Str
 }
 
 /// A directory standing for the filesystem of pod `pod` (exec into it runs there).
+/// A standalone running pod `solo` of image `solo:1` (no controller re-creates it), with the
+/// directory standing for its container's file system.
+async fn solo_pod(fake: &FakeCluster) -> TempDir {
+    let pods: Api<Pod> = Api::default_namespaced(fake.client());
+    let mut pod = template("solo", "solo:1");
+    pod["metadata"]["name"] = json!("solo");
+    pods.create(
+        &PostParams::default(),
+        &serde_json::from_value(pod).unwrap(),
+    )
+    .await
+    .unwrap();
+    running_pods(fake, "solo", 1).await;
+    pod_root(fake, "solo")
+}
+
 fn pod_root(fake: &FakeCluster, pod: &str) -> TempDir {
     let root = tempfile::tempdir().unwrap();
     fake.on_exec(
@@ -320,17 +336,7 @@ async fn a_replacement_pod_catches_up_with_what_was_synced() {
 #[tokio::test]
 async fn a_pod_recreated_under_its_name_catches_up_and_a_rebuild_ends_catching_up() {
     let fake = FakeCluster::start().await.unwrap();
-    let pods: Api<Pod> = Api::default_namespaced(fake.client());
-    let mut pod = template("solo", "solo:1");
-    pod["metadata"]["name"] = json!("solo");
-    pods.create(
-        &PostParams::default(),
-        &serde_json::from_value(pod).unwrap(),
-    )
-    .await
-    .unwrap();
-    running_pods(&fake, "solo", 1).await;
-    let root = pod_root(&fake, "solo");
+    let root = solo_pod(&fake).await;
     let local = tempfile::tempdir().unwrap();
     let index = source(&local, "index.html", "v1");
 
@@ -359,17 +365,7 @@ async fn a_pod_recreated_under_its_name_catches_up_and_a_rebuild_ends_catching_u
 #[tokio::test]
 async fn a_restarted_container_catches_up() {
     let fake = FakeCluster::start().await.unwrap();
-    let pods: Api<Pod> = Api::default_namespaced(fake.client());
-    let mut pod = template("solo", "solo:1");
-    pod["metadata"]["name"] = json!("solo");
-    pods.create(
-        &PostParams::default(),
-        &serde_json::from_value(pod).unwrap(),
-    )
-    .await
-    .unwrap();
-    running_pods(&fake, "solo", 1).await;
-    let root = pod_root(&fake, "solo");
+    let root = solo_pod(&fake).await;
     let local = tempfile::tempdir().unwrap();
     let index = source(&local, "index.html", "synced");
 
@@ -394,6 +390,7 @@ async fn a_restarted_container_catches_up() {
         "restartCount": 1,
         "state": {"running": {"startedAt": "2025-01-01T00:00:00Z"}},
     }]}});
+    let pods: Api<Pod> = Api::default_namespaced(fake.client());
     pods.patch_status(
         "solo",
         &kube::api::PatchParams::default(),
