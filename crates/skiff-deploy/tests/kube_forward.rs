@@ -3,7 +3,8 @@
 //! local port when the wanted one is taken, and is reported as a `PortForwardEvent`; a forward
 //! whose pod is gone leaves the `State` until a pod runs again.
 
-use std::net::{SocketAddr, TcpListener as StdListener};
+use skiff_testenv::http_server;
+use std::net::TcpListener as StdListener;
 use std::time::Duration;
 
 use k8s_openapi::api::apps::v1::Deployment;
@@ -22,26 +23,6 @@ use skiff_testenv::{Printed, recorded_events, recorded_output};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const PATIENCE: Duration = Duration::from_secs(10);
-
-/// A server standing for a container port: answers every connection with `body`.
-async fn http_server(body: &'static str) -> SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        while let Ok((mut socket, _)) = listener.accept().await {
-            tokio::spawn(async move {
-                let mut buf = [0u8; 1024];
-                let _ = socket.read(&mut buf).await;
-                let response = format!(
-                    "HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                    body.len()
-                );
-                let _ = socket.write_all(response.as_bytes()).await;
-            });
-        }
-    });
-    addr
-}
 
 /// The body of `GET /` on a local port.
 async fn get(port: u16) -> String {

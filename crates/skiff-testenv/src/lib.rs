@@ -20,6 +20,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 #[cfg(feature = "build")]
 mod build;
+#[cfg(feature = "http")]
+mod http;
 #[cfg(feature = "local-run")]
 mod local_run;
 #[cfg(feature = "events")]
@@ -28,6 +30,8 @@ mod output;
 mod scratch;
 #[cfg(feature = "build")]
 pub use build::{Collect, build_request, custom_artifact};
+#[cfg(feature = "http")]
+pub use http::http_server;
 #[cfg(feature = "local-run")]
 pub use local_run::{EventLogText, LocalSession, Progress, skaffold_config};
 #[cfg(feature = "events")]

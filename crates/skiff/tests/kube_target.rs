@@ -11,7 +11,7 @@ use std::time::Duration;
 use common::*;
 use serde_json::Value;
 use skiff_kube_fake::{ExecHandler, FakeCluster, PodBehaviour, PodTarget};
-use skiff_testenv::{code, registry_has, stderr, stdout};
+use skiff_testenv::{code, http_server, registry_has, stderr, stdout};
 
 /// The image the tests deploy without building it.
 const IMAGE: &str = "registry.example/kube-web:v1";
@@ -228,13 +228,11 @@ async fn the_namespace_flag_places_objects_naming_none() {
 async fn deploy_with_port_forward_and_tail_serves_and_shows_logs_until_interrupted() {
     let cluster = Cluster::start().await;
     cluster.fake.on_image(IMAGE, PodBehaviour::Ready);
-    let server = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     cluster.fake.forward_port(
         PodTarget::namespace("default"),
         8080,
-        server.local_addr().unwrap(),
+        http_server("hello through the forward").await,
     );
-    std::thread::spawn(move || serve_hello(&server));
 
     let kubeconfig = format!("--kubeconfig={}", cluster.kubeconfig().display());
     let image = format!("kube-web={IMAGE}");
@@ -294,22 +292,6 @@ async fn wait_for_output(dir: &Path, needle: &str) -> String {
             "{needle:?} never appeared in:\n{text}"
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-/// Answers every connection with a small HTTP response, standing for the pod's web server.
-fn serve_hello(server: &std::net::TcpListener) {
-    use std::io::{Read, Write};
-    for stream in server.incoming() {
-        let Ok(mut stream) = stream else { continue };
-        let mut request = [0u8; 1024];
-        let _ = stream.read(&mut request);
-        let body = "hello through the forward";
-        let _ = write!(
-            stream,
-            "HTTP/1.0 200 OK\r\nContent-Length: {}\r\n\r\n{body}",
-            body.len()
-        );
     }
 }
 

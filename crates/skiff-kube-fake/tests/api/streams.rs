@@ -4,7 +4,7 @@ use crate::support::{api_error, apply, deployment, pod, pod_when, ready_pods, ro
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, AttachParams};
 use skiff_kube_fake::{ExecHandler, ExecOutput, FakeCluster, PodTarget};
-use std::net::SocketAddr;
+use skiff_testenv::http_server;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 async fn running_pod(fake: &FakeCluster, name: &str) -> Api<Pod> {
@@ -136,26 +136,6 @@ async fn exec_with_a_function_handler_gets_the_request_and_stdin() {
     stdin.shutdown().await.unwrap();
     let out = within("function output", read_all(process.stdout())).await;
     assert_eq!(out, "cat in web/app: ping");
-}
-
-/// A one-shot HTTP server standing for a container port: answers every connection with `body`.
-async fn http_server(body: &'static str) -> SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        while let Ok((mut socket, _)) = listener.accept().await {
-            tokio::spawn(async move {
-                let mut buf = [0u8; 1024];
-                let _ = socket.read(&mut buf).await;
-                let response = format!(
-                    "HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                    body.len()
-                );
-                let _ = socket.write_all(response.as_bytes()).await;
-            });
-        }
-    });
-    addr
 }
 
 async fn http_get_through(api: &Api<Pod>, pod: &str, port: u16) -> String {
