@@ -78,28 +78,39 @@ fn unary_response(result: Result<(), Status>) -> Response {
 /// The largest request body accepted, as the gRPC server behind Skaffold's gateway allows.
 pub const MAX_MESSAGE_BYTES: usize = 4 * 1024 * 1024;
 
+/// How much of a request body over [`MAX_MESSAGE_BYTES`] is still read (and dropped) before
+/// the error answer, so a client that sends the whole body gets to read it: stopping at the
+/// limit would close the connection under a client still writing.
+const DRAINED_BYTES: usize = 64 * 1024 * 1024;
+
 /// Reads and decodes a request body: too large is `RESOURCE_EXHAUSTED` (429), not JSON for the
 /// message is `INVALID_ARGUMENT` (400).
 async fn decode<M: prost::Message + prost::Name + Default>(
     headers: &HeaderMap,
     body: Body,
 ) -> Result<M, Status> {
-    let bytes = axum::body::to_bytes(body, MAX_MESSAGE_BYTES)
-        .await
-        .map_err(|err| {
-            let too_large = std::error::Error::source(&err)
-                .is_some_and(|e| e.is::<http_body_util::LengthLimitError>());
-            if !too_large {
-                return Status::invalid_argument(format!("reading the request body: {err}"));
-            }
-            let size = headers
-                .get(header::CONTENT_LENGTH)
-                .and_then(|v| v.to_str().ok())
-                .map_or_else(|| format!("more than {MAX_MESSAGE_BYTES}"), str::to_owned);
-            Status::resource_exhausted(format!(
-                "grpc: received message larger than max ({size} vs. {MAX_MESSAGE_BYTES})"
-            ))
-        })?;
+    let mut data = body.into_data_stream();
+    let mut bytes = Vec::new();
+    let mut size = 0usize;
+    while let Some(chunk) = data.next().await {
+        let chunk = chunk
+            .map_err(|err| Status::invalid_argument(format!("reading the request body: {err}")))?;
+        size += chunk.len();
+        if size <= MAX_MESSAGE_BYTES {
+            bytes.extend_from_slice(&chunk);
+        } else if size > DRAINED_BYTES {
+            break;
+        }
+    }
+    if size > MAX_MESSAGE_BYTES {
+        let size = headers
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .map_or_else(|| format!("more than {MAX_MESSAGE_BYTES}"), str::to_owned);
+        return Err(Status::resource_exhausted(format!(
+            "grpc: received message larger than max ({size} vs. {MAX_MESSAGE_BYTES})"
+        )));
+    }
     json::from_json(&bytes).map_err(|e| Status::invalid_argument(e.to_string()))
 }
 
