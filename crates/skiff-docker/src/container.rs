@@ -9,8 +9,8 @@ use bollard::models::{
     PortBinding as EnginePortBinding,
 };
 use bollard::query_parameters::{
-    CreateContainerOptionsBuilder, LogsOptionsBuilder, RemoveContainerOptionsBuilder,
-    WaitContainerOptionsBuilder,
+    CreateContainerOptionsBuilder, KillContainerOptionsBuilder, LogsOptionsBuilder,
+    RemoveContainerOptionsBuilder, RenameContainerOptionsBuilder, WaitContainerOptionsBuilder,
 };
 use futures_util::{Stream, StreamExt};
 
@@ -162,6 +162,44 @@ impl Engine {
             }) => Ok(()),
             Err(e) => Err(EngineError::api("remove container")(e)),
         }
+    }
+
+    /// Stops a container at once (`SIGKILL`) and returns once it no longer runs; its
+    /// processes, and the ports they listened on, are gone then. A container that is not
+    /// running, or gone, is not an error.
+    pub async fn kill_container(&self, id: &str) -> Result<(), EngineError> {
+        let options = KillContainerOptionsBuilder::default()
+            .signal("SIGKILL")
+            .build();
+        if let Err(e) = self.client().kill_container(id, Some(options)).await {
+            // Not running, or gone (dockerd answers 409 or 404, Podman 500 "state improper").
+            let running = self
+                .inspect_container(id)
+                .await?
+                .is_some_and(|c| c.status == "running");
+            if running {
+                return Err(EngineError::api("kill container")(e));
+            }
+            return Ok(());
+        }
+        // dockerd answers a SIGKILL once the container stopped; other engines may answer
+        // when the signal is sent.
+        match self.wait_container(id).await {
+            Err(EngineError::Api {
+                source: ref e @ bollard::errors::Error::DockerResponseServerError { .. },
+                ..
+            }) if is_not_found(e) => Ok(()),
+            other => other.map(|_| ()),
+        }
+    }
+
+    /// Gives a container another name.
+    pub async fn rename_container(&self, id: &str, name: &str) -> Result<(), EngineError> {
+        let options = RenameContainerOptionsBuilder::default().name(name).build();
+        self.client()
+            .rename_container(id, options)
+            .await
+            .map_err(EngineError::api("rename container"))
     }
 
     /// Waits until the container stops and returns its exit code.

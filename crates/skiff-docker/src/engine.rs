@@ -2,6 +2,7 @@
 //! image operations the builder needs: build, tag, inspect, push.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use bollard::Docker;
 use bollard::auth::DockerCredentials;
@@ -9,6 +10,7 @@ use bollard::query_parameters::{
     BuildImageOptionsBuilder, PushImageOptionsBuilder, TagImageOptionsBuilder,
 };
 use futures_util::StreamExt;
+use tokio::sync::OnceCell;
 
 use crate::error::EngineError;
 use crate::reference::split_tag;
@@ -24,6 +26,9 @@ const REQUEST_TIMEOUT_SECS: u64 = 600;
 pub struct Engine {
     docker: Docker,
     host: String,
+    /// The engine's answer to `version`, asked once per connection (every build and
+    /// the pause image want the platform).
+    version: Arc<OnceCell<EngineVersion>>,
 }
 
 /// What the engine says about itself.
@@ -92,7 +97,11 @@ impl Engine {
             .ping()
             .await
             .map_err(|e| not_running(e.to_string()))?;
-        Ok(Engine { docker, host })
+        Ok(Engine {
+            docker,
+            host,
+            version: Arc::default(),
+        })
     }
 
     /// The engine address in use (`unix:///var/run/docker.sock`).
@@ -105,22 +114,27 @@ impl Engine {
         &self.docker
     }
 
-    /// The engine's version and platform.
+    /// The engine's version and platform (asked once per connection).
     pub async fn version(&self) -> Result<EngineVersion, EngineError> {
-        let v = self
-            .docker
-            .version()
+        self.version
+            .get_or_try_init(|| async {
+                let v = self
+                    .docker
+                    .version()
+                    .await
+                    .map_err(EngineError::api("version"))?;
+                Ok(EngineVersion {
+                    version: v.version.unwrap_or_default(),
+                    api_version: self.docker.client_version().to_string(),
+                    platform: format!(
+                        "{}/{}",
+                        v.os.unwrap_or_default(),
+                        v.arch.unwrap_or_default()
+                    ),
+                })
+            })
             .await
-            .map_err(EngineError::api("version"))?;
-        Ok(EngineVersion {
-            version: v.version.unwrap_or_default(),
-            api_version: self.docker.client_version().to_string(),
-            platform: format!(
-                "{}/{}",
-                v.os.unwrap_or_default(),
-                v.arch.unwrap_or_default()
-            ),
-        })
+            .cloned()
     }
 
     /// Builds an image from a context tar, passing each line of build output to `on_output`,

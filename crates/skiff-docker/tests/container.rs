@@ -29,7 +29,11 @@ async fn run(
     (end, lines)
 }
 
-on_both_engines!(runs_to_completion, containers_are_listed_while_they_stop);
+on_both_engines!(
+    runs_to_completion,
+    containers_are_listed_while_they_stop,
+    a_killed_container_is_stopped_and_keeps_its_new_name
+);
 
 async fn runs_to_completion(host_var: &str) {
     let Some(engine) = engine(host_var).await else {
@@ -223,4 +227,33 @@ async fn a_scratch_removes_what_a_failed_test_created() {
     assert!(!engine.network_exists(&network).await.unwrap());
     let image = format!("{image_name}:1");
     assert_eq!(engine.image_id(&image).await.unwrap(), None);
+}
+
+async fn a_killed_container_is_stopped_and_keeps_its_new_name(host_var: &str) {
+    let Some(engine) = engine(host_var).await else {
+        return;
+    };
+    let name = unique("skiff-kill");
+    let mut scratch = Scratch::new(&engine);
+    let spec = ContainerSpec {
+        name: Some(name.clone()),
+        // Ignores SIGTERM: only a SIGKILL stops it at once.
+        ..shell("trap '' TERM; sleep 60 & wait")
+    };
+    let id = engine.create_container(&spec).await.unwrap();
+    scratch.container(&id);
+    engine.start_container(&id).await.unwrap();
+    let renamed = format!("{name}-aside");
+    engine.rename_container(&id, &renamed).await.unwrap();
+
+    let started = std::time::Instant::now();
+    engine.kill_container(&id).await.unwrap();
+    assert!(started.elapsed() < Duration::from_secs(5));
+    let inspected = engine.inspect_container(&renamed).await.unwrap().unwrap();
+    assert_eq!(inspected.status, "exited", "{inspected:?}");
+    assert_eq!(inspected.name, renamed);
+    // Stopping what no longer runs, or is gone, is not an error.
+    engine.kill_container(&id).await.unwrap();
+    engine.remove_container(&id).await.unwrap();
+    engine.kill_container(&id).await.unwrap();
 }

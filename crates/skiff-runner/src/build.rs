@@ -252,16 +252,18 @@ pub struct BuildOutcome {
     pub builds: Vec<BuiltImage>,
 }
 
-/// Runs the build phase over `configs`.
+/// Runs the build phase over `configs` on `engine`, or on a connection of its own when
+/// `None` (one is needed unless `opts.dry_run`).
 pub async fn build(
     configs: &[&SkaffoldConfig],
     base_dir: &Path,
     opts: &BuildOptions,
+    engine: Option<&Engine>,
     output: &Output,
 ) -> Result<BuildOutcome, PipelineError> {
     let hub = output.hub();
     hub.task_in_progress(Phase::Build, "Build containers");
-    let result = run(configs, base_dir, opts, output).await;
+    let result = run(configs, base_dir, opts, engine, output).await;
     match &result {
         Ok(_) => hub.task_succeeded(Phase::Build),
         Err(err) => hub.task_failed(Phase::Build, err.actionable.clone()),
@@ -273,6 +275,7 @@ async fn run(
     configs: &[&SkaffoldConfig],
     base_dir: &Path,
     opts: &BuildOptions,
+    engine: Option<&Engine>,
     output: &Output,
 ) -> Result<BuildOutcome, PipelineError> {
     check_build_type(configs)?;
@@ -327,9 +330,12 @@ async fn run(
         return Ok(BuildOutcome { builds });
     }
 
-    let engine = Engine::connect(None)
-        .await
-        .map_err(|e| PipelineError::new(Phase::Build, engine_error(e).actionable()))?;
+    let engine = match engine {
+        Some(engine) => engine.clone(),
+        None => Engine::connect(None)
+            .await
+            .map_err(|e| PipelineError::new(Phase::Build, engine_error(e).actionable()))?,
+    };
     let mut builders = Builders {
         docker: Arc::new(DockerBuilder::new(engine.clone()).with_path(build_path(configs))),
         custom: Arc::new(CustomBuilder::new(engine.clone())),

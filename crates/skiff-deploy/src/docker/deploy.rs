@@ -79,38 +79,48 @@ impl DockerTarget {
     ) -> Result<DeployedContainer, DeployError> {
         let image = &build.image_name;
         let sandbox = self.sandbox(image).await?;
-        self.remove_previous(image).await?;
-        let (network, bindings, ports) = match &sandbox {
-            Some(sandbox) => (
-                format!("container:{}", sandbox.id),
-                sandbox.bindings.clone(),
-                Vec::new(),
-            ),
-            None => {
-                let bindings = self.allocate_ports(image)?;
-                let ports = bindings.iter().map(Binding::published).collect();
-                (self.network.clone(), bindings, ports)
-            }
-        };
         let mut labels = self.labels();
         labels.insert(IMAGE_LABEL.to_owned(), image.clone());
-        let spec = ContainerSpec {
+        let mut spec = ContainerSpec {
             image: build.reference.clone(),
             labels,
-            network: Some(network),
-            ports,
             init: true,
             ..Default::default()
         };
-        let (name, id) = match self.create_named(spec, image, &base_name(image)).await {
-            Ok(created) => created,
-            Err(e) => {
-                if sandbox.is_none() {
+        let base = base_name(image);
+        let (created, bindings, replaced) = match &sandbox {
+            Some(sandbox) => {
+                spec.network = Some(format!("container:{}", sandbox.id));
+                let replaced = self.step_aside(image).await?;
+                // The old container stops while the new one is created; only the ports
+                // they share in the sandbox keep the new one from starting before.
+                let (created, stopped) = tokio::join!(
+                    self.create_named(spec, image, &base),
+                    self.stop_replaced(replaced.as_ref()),
+                );
+                if let Err(e) = stopped {
+                    if let Ok((_, id)) = &created
+                        && let Err(e) = self.engine.remove_container(id).await
+                    {
+                        tracing::warn!("removing container {id} of image {image}: {e}");
+                    }
+                    return Err(e);
+                }
+                (created, sandbox.bindings.clone(), replaced)
+            }
+            None => {
+                self.remove_previous(image).await?;
+                let bindings = self.allocate_ports(image)?;
+                spec.network = Some(self.network.clone());
+                spec.ports = bindings.iter().map(Binding::published).collect();
+                let created = self.create_named(spec, image, &base).await;
+                if created.is_err() {
                     self.tracked().ports.relinquish(image);
                 }
-                return Err(e);
+                (created, bindings, None)
             }
         };
+        let (name, id) = created?;
         let container = DeployedContainer {
             image_name: image.clone(),
             reference: build.reference.clone(),
@@ -122,7 +132,12 @@ impl DockerTarget {
         self.tracked()
             .containers
             .insert(image.clone(), container.clone());
-        if let Err(e) = self.engine.start_container(&container.id).await {
+        let (started, removed) = tokio::join!(
+            self.engine.start_container(&container.id),
+            self.remove_replaced(replaced.as_ref()),
+        );
+        removed?;
+        if let Err(e) = started {
             let error = start_error(&container, &e);
             self.forget(&container).await;
             return Err(error);
@@ -133,6 +148,56 @@ impl DockerTarget {
         Ok(container)
     }
 
+    /// Renames the container this target deployed for `image` before (in a sandbox) out of
+    /// the way of its successor, which takes its name; it keeps serving until
+    /// [`Self::stop_replaced`]. An engine that cannot rename gets it removed instead.
+    async fn step_aside(&self, image: &str) -> Result<Option<DeployedContainer>, DeployError> {
+        let Some(previous) = self.tracked().containers.get(image).cloned() else {
+            return Ok(None);
+        };
+        let short_id: String = previous.id.chars().take(12).collect();
+        let aside = format!("{}-replaced-{short_id}", previous.name);
+        if let Err(e) = self.engine.rename_container(&previous.id, &aside).await {
+            tracing::debug!("renaming old container {}: {e}", previous.name);
+            self.remove_previous(image).await?;
+            return Ok(None);
+        }
+        Ok(Some(previous))
+    }
+
+    /// Stops the container [`Self::step_aside`] renamed, so its successor can listen on the
+    /// ports they share.
+    async fn stop_replaced(&self, replaced: Option<&DeployedContainer>) -> Result<(), DeployError> {
+        let Some(replaced) = replaced else {
+            return Ok(());
+        };
+        tracing::debug!(
+            "stopping old container {} for image {}",
+            replaced.name,
+            replaced.image_name
+        );
+        self.engine
+            .kill_container(&replaced.id)
+            .await
+            .map_err(|e| replace_error("stop", replaced, &e))
+    }
+
+    /// Removes the stopped container [`Self::step_aside`] renamed.
+    async fn remove_replaced(
+        &self,
+        replaced: Option<&DeployedContainer>,
+    ) -> Result<(), DeployError> {
+        let Some(replaced) = replaced else {
+            return Ok(());
+        };
+        self.engine
+            .remove_container(&replaced.id)
+            .await
+            .map_err(|e| replace_error("remove", replaced, &e))?;
+        self.untrack(replaced);
+        Ok(())
+    }
+
     /// Removes the container this target deployed for `image` before, and gives back its ports.
     async fn remove_previous(&self, image: &str) -> Result<(), DeployError> {
         let previous = self.tracked().containers.get(image).cloned();
@@ -141,16 +206,7 @@ impl DockerTarget {
             self.engine
                 .remove_container(&previous.id)
                 .await
-                .map_err(|e| {
-                    engine_error(
-                        &format!(
-                            "failed to remove old container {} for image {image}",
-                            previous.name
-                        ),
-                        &e,
-                        StatusCode::DeployUnknown,
-                    )
-                })?;
+                .map_err(|e| replace_error("remove", &previous, &e))?;
             self.untrack(&previous);
         }
         Ok(())
@@ -265,6 +321,18 @@ impl DockerTarget {
             tracked.ports.relinquish(&container.image_name);
         }
     }
+}
+
+/// The error for an old container the engine would not stop or remove (`what`).
+fn replace_error(what: &str, old: &DeployedContainer, err: &EngineError) -> DeployError {
+    engine_error(
+        &format!(
+            "failed to {what} old container {} for image {}",
+            old.name, old.image_name
+        ),
+        err,
+        StatusCode::DeployUnknown,
+    )
 }
 
 /// The error for a container the engine would not start, naming its ports when one of them

@@ -440,6 +440,7 @@ impl<'a, T: Target> DevLoop<'a, T> {
             self.ctx.configs,
             self.ctx.base_dir,
             &self.ctx.opts.build,
+            Some(self.ctx.engine),
             self.ctx.output,
         )
         .await?;

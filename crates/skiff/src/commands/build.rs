@@ -20,7 +20,13 @@ pub async fn run(opts: BuildCommandOptions) -> anyhow::Result<()> {
         },
         async |session| {
             let configs: Vec<&SkaffoldConfig> = session.configs.iter().collect();
-            let work = build(&configs, &session.base_dir, &opts.build, &session.output);
+            let work = build(
+                &configs,
+                &session.base_dir,
+                &opts.build,
+                None,
+                &session.output,
+            );
             interruptible(&mut session.interrupts, work).await
         },
     )

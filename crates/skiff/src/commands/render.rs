@@ -77,7 +77,7 @@ async fn images(
     if let Some(note) = source.skipped_build_note(true) {
         build_output.phase(Phase::Build, &format!("{note}\n"));
     }
-    let mut builds = build(configs, base_dir, &build_opts, &build_output)
+    let mut builds = build(configs, base_dir, &build_opts, None, &build_output)
         .await?
         .builds;
     if source.resolves_remote_digest(true) {

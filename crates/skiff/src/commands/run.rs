@@ -40,7 +40,8 @@ pub async fn run(opts: RunCommandOptions) -> anyhow::Result<()> {
                     let build_opts = build_options_for(&opts.build, &configs, target);
                     let (base_dir, output) = (&session.base_dir, &session.output);
                     let build_and_test = async {
-                        let outcome = build(&configs, base_dir, &build_opts, output).await?;
+                        let outcome =
+                            build(&configs, base_dir, &build_opts, Some(&engine), output).await?;
                         if !opts.skip_tests {
                             test(&configs, base_dir, &outcome.builds, &engine, output).await?;
                         }
