@@ -11,7 +11,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use skiff_testenv::{code, run_isolated, stderr, stdout};
+use skiff_testenv::{code, run_isolated, stderr, stdout, test_tool};
 
 /// The repository's `testdata/<name>`.
 fn testdata(name: &str) -> PathBuf {
@@ -22,20 +22,6 @@ fn testdata(name: &str) -> PathBuf {
 
 fn skiff(dir: &Path, args: &[&str]) -> Output {
     run_isolated(env!("CARGO_BIN_EXE_skiff"), dir, args, &[])
-}
-
-/// Whether `tool` is on the `PATH`; a skip note when not, a failure under `CI=true`.
-fn have(tool: &str) -> bool {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    if std::env::split_paths(&path).any(|dir| dir.join(tool).is_file()) {
-        return true;
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "{tool} is not on the PATH, and CI=true requires it (eval \"$(scripts/test-env env)\")"
-    );
-    eprintln!("note: {tool} is not on the PATH; skipping");
-    false
 }
 
 /// Renders `testdata/<project>` with `args` and compares the output with its `expected.yaml`;
@@ -72,21 +58,21 @@ fn raw_yaml_with_every_workload_kind_a_crd_labels_and_a_namespace() {
 
 #[test]
 fn a_kustomize_overlay_that_points_an_image_at_an_artifact() {
-    if have("kubectl") {
+    if test_tool("kubectl").is_some() {
         assert_renders_as_expected("render-kustomize", &["-l", "team=shop"]);
     }
 }
 
 #[test]
 fn a_helm_chart_with_set_value_templates() {
-    if have("helm") {
+    if test_tool("helm").is_some() {
         assert_renders_as_expected("render-helm", &["-l", "team=shop"]);
     }
 }
 
 #[test]
 fn a_kpt_package() {
-    if have("kpt") {
+    if test_tool("kpt").is_some() {
         assert_renders_as_expected("render-kpt", &["-l", "team=shop"]);
     }
 }
@@ -215,7 +201,7 @@ fn corpus_configs_render_or_name_the_missing_file() {
     let Some(corpus) = skiff_testenv::reference_path("skaffold-configs") else {
         return;
     };
-    if !(have("helm") && have("kubectl")) {
+    if !(test_tool("helm").is_some() && test_tool("kubectl").is_some()) {
         return;
     }
     let mut checked = 0;
