@@ -4,6 +4,7 @@
 
 pub(crate) mod attachment;
 pub(crate) mod cursor;
+pub(crate) mod followers;
 pub(crate) mod format;
 mod prefix;
 

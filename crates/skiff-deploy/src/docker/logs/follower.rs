@@ -11,6 +11,7 @@ use skiff_docker::{Engine, EngineError, LogWindow, StampedLine};
 use tokio::sync::watch;
 
 use crate::logs::cursor::Cursor;
+use crate::logs::followers;
 use crate::logs::format::{LineFormat, LineSink};
 use crate::logs::stopped;
 
@@ -32,16 +33,9 @@ pub(super) struct Follow {
     pub(super) delay: Duration,
 }
 
-/// How an attachment ended.
-#[derive(Debug)]
-pub(super) struct Followed {
-    /// The container id.
-    pub(super) id: String,
-    /// Where the next attachment resumes.
-    pub(super) cursor: Cursor,
-    /// Why the stream ended: `Ok` when the container stopped or the streamer stopped.
-    pub(super) result: Result<(), EngineError>,
-}
+/// How an attachment ended (by container id): `Ok` when the container stopped or the
+/// streamer stopped.
+pub(super) type Followed = followers::Followed<String, (), EngineError>;
 
 /// Shows the container's new lines until its log ends or `stop` is signalled. Every line read
 /// has been shown when this returns.
@@ -62,7 +56,7 @@ pub(super) async fn follow(
         result = reader.read() => result,
     };
     Followed {
-        id: job.id,
+        key: job.id,
         cursor,
         result,
     }

@@ -15,13 +15,13 @@ use std::time::Duration;
 use futures_util::{Stream, StreamExt};
 use skiff_docker::{ContainerEvent, Engine, EngineError, LabeledContainer};
 use tokio::sync::watch;
-use tokio::task::{self, JoinSet};
 use tokio::time::Instant;
 
 use super::follower::{Follow, Followed, follow};
 use super::{IMAGE_LABEL, LogSettings};
-use crate::logs::attachment::{Attachment, FollowEnd};
+use crate::logs::attachment::Attachment;
 use crate::logs::cursor::Cursor;
+use crate::logs::followers::{Followers, follow_end};
 use crate::logs::format::{LineFormat, LineSink, Palette};
 use crate::logs::{backoff, stopped};
 
@@ -50,9 +50,7 @@ pub(super) struct Reconciler {
     sink: LineSink,
     palette: Palette,
     containers: HashMap<String, Tracked>,
-    followers: JoinSet<Followed>,
-    /// The container each follower task follows.
-    follower_ids: HashMap<task::Id, String>,
+    followers: Followers<String, (), EngineError>,
     /// Whether a listing succeeded yet: the tail applies to the containers of the first one.
     listed: bool,
     stop: watch::Receiver<bool>,
@@ -74,8 +72,7 @@ impl Reconciler {
             sink,
             palette: Palette::default(),
             containers: HashMap::new(),
-            followers: JoinSet::new(),
-            follower_ids: HashMap::new(),
+            followers: Followers::new(),
             listed: false,
             stop,
         }
@@ -89,7 +86,7 @@ impl Reconciler {
             () = stopped(&mut stop) => {}
             () = self.reconcile() => {}
         }
-        while self.followers.join_next().await.is_some() {}
+        self.followers.wait_all().await;
     }
 
     /// The watch → converge loop; never returns.
@@ -101,8 +98,8 @@ impl Reconciler {
         resync.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
-                Some(done) = self.followers.join_next_with_id(), if !self.followers.is_empty() => {
-                    self.finished(done);
+                Some((id, followed)) = self.followers.next(), if !self.followers.is_empty() => {
+                    self.finished(&id, followed.as_ref());
                     self.converge().await;
                 }
                 event = next_event(&mut events), if events.is_some() => match event {
@@ -140,37 +137,12 @@ impl Reconciler {
         Box::pin(self.engine.container_events(&self.label, EVENT_REPLAY))
     }
 
-    /// Records how a follower ended.
-    fn finished(&mut self, done: Result<(task::Id, Followed), task::JoinError>) {
-        let (id, followed) = match done {
-            Ok((task, followed)) => {
-                self.follower_ids.remove(&task);
-                (followed.id.clone(), Some(followed))
-            }
-            Err(e) => {
-                tracing::warn!("a log follower failed: {e}");
-                (self.follower_ids.remove(&e.id()).unwrap_or_default(), None)
-            }
-        };
-        let Some(tracked) = self.containers.get_mut(&id) else {
-            return;
-        };
-        tracked.attachment.ended(match followed {
-            Some(Followed {
-                cursor,
-                result: Ok(()),
-                ..
-            }) => FollowEnd::Read(cursor),
-            Some(Followed {
-                cursor,
-                result: Err(e),
-                ..
-            }) => {
-                tracing::debug!("logs of container {id}: {e}");
-                FollowEnd::Failed(cursor)
-            }
-            None => FollowEnd::Lost,
-        });
+    /// Records how the follower of container `id` ended.
+    fn finished(&mut self, id: &str, followed: Option<&Followed>) {
+        if let Some(tracked) = self.containers.get_mut(id) {
+            let end = follow_end(followed, format_args!("container {id}"));
+            tracked.attachment.ended(end);
+        }
     }
 
     /// Lists the run's containers and attaches a follower wherever one is missing.
@@ -232,10 +204,8 @@ impl Reconciler {
             cursor,
             delay,
         };
-        let handle = self
-            .followers
-            .spawn(follow(self.engine.clone(), job, self.stop.clone()));
-        self.follower_ids.insert(handle.id(), container.id.clone());
+        let follower = follow(self.engine.clone(), job, self.stop.clone());
+        self.followers.spawn(container.id.clone(), follower);
     }
 }
 

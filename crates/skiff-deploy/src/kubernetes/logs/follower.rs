@@ -14,6 +14,7 @@ use tokio::sync::watch;
 
 use super::reconciler::ContainerKey;
 use crate::logs::cursor::Cursor;
+use crate::logs::followers;
 use crate::logs::format::{LineFormat, LineSink};
 use crate::logs::stopped;
 
@@ -36,16 +37,9 @@ pub(super) struct Follow {
     pub(super) delay: Duration,
 }
 
-/// How an attachment ended.
-#[derive(Debug)]
-pub(super) struct Followed {
-    /// The pod and container.
-    pub(super) key: ContainerKey,
-    /// Where the next attachment resumes.
-    pub(super) cursor: Cursor,
-    /// Why the stream ended: `Ok` when the server ended it or the streamer stopped.
-    pub(super) result: Result<Ended, String>,
-}
+/// How an attachment ended (by pod and container): `Ok` when the server ended the stream or
+/// the streamer stopped.
+pub(super) type Followed = followers::Followed<ContainerKey, Ended, String>;
 
 /// How a read that did not fail ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -15,13 +15,13 @@ use k8s_openapi::api::core::v1::{ContainerStatus, Pod};
 use kube::runtime::watcher;
 use kube::{Api, Client, ResourceExt};
 use tokio::sync::watch;
-use tokio::task::{self, JoinSet};
 use tokio::time::Instant;
 
 use super::follower::{Ended, Follow, Followed, follow};
 use crate::kubernetes::pod_watch::watch_pods;
-use crate::logs::attachment::{Attachment, FollowEnd};
+use crate::logs::attachment::Attachment;
 use crate::logs::cursor::Cursor;
+use crate::logs::followers::{Followers, follow_end};
 use crate::logs::format::{LineFormat, LineSink, Palette};
 use crate::logs::{LogSettings, stopped};
 
@@ -58,9 +58,7 @@ pub(super) struct Reconciler {
     sink: LineSink,
     palette: Palette,
     containers: HashMap<ContainerKey, Tracked>,
-    followers: JoinSet<Followed>,
-    /// The container each follower task follows.
-    follower_keys: HashMap<task::Id, ContainerKey>,
+    followers: Followers<ContainerKey, Ended, String>,
     /// The namespaces (by index) whose first listing is complete: the tail applies to the
     /// containers of that listing only.
     listed: HashSet<usize>,
@@ -87,8 +85,7 @@ impl Reconciler {
             sink,
             palette: Palette::default(),
             containers: HashMap::new(),
-            followers: JoinSet::new(),
-            follower_keys: HashMap::new(),
+            followers: Followers::new(),
             listed: HashSet::new(),
             stop,
         }
@@ -102,7 +99,7 @@ impl Reconciler {
             () = stopped(&mut stop) => {}
             () = self.reconcile() => {}
         }
-        while self.followers.join_next().await.is_some() {}
+        self.followers.wait_all().await;
     }
 
     /// The watch → converge loop; returns only if every watch ends (they retry forever).
@@ -110,8 +107,8 @@ impl Reconciler {
         let mut events = watch_pods(&self.apis, &self.label);
         loop {
             tokio::select! {
-                Some(done) = self.followers.join_next_with_id(), if !self.followers.is_empty() => {
-                    if let Some(key) = self.finished(done) {
+                Some((key, followed)) = self.followers.next(), if !self.followers.is_empty() => {
+                    if self.finished(&key, followed.as_ref()) {
                         self.attach_if_needed(&key);
                     }
                 }
@@ -214,44 +211,19 @@ impl Reconciler {
         });
     }
 
-    /// Records how a follower ended; returns its container when it is still tracked.
-    fn finished(
-        &mut self,
-        done: Result<(task::Id, Followed), task::JoinError>,
-    ) -> Option<ContainerKey> {
-        let (key, followed) = match done {
-            Ok((task, followed)) => {
-                self.follower_keys.remove(&task);
-                (followed.key.clone(), Some(followed))
-            }
-            Err(e) => {
-                tracing::warn!("a pod log follower failed: {e}");
-                (self.follower_keys.remove(&e.id())?, None)
-            }
+    /// Records how the follower of `key` ended; whether its container is still tracked.
+    fn finished(&mut self, key: &ContainerKey, followed: Option<&Followed>) -> bool {
+        let Some(tracked) = self.containers.get_mut(key) else {
+            return false;
         };
-        let tracked = self.containers.get_mut(&key)?;
-        let pod_gone = matches!(&followed, Some(f) if f.result == Ok(Ended::PodGone));
+        let pod_gone = matches!(followed, Some(f) if f.result == Ok(Ended::PodGone));
         if tracked.gone || pod_gone {
-            self.containers.remove(&key);
-            return None;
+            self.containers.remove(key);
+            return false;
         }
-        tracked.attachment.ended(match followed {
-            Some(Followed {
-                cursor,
-                result: Ok(_),
-                ..
-            }) => FollowEnd::Read(cursor),
-            Some(Followed {
-                cursor,
-                result: Err(e),
-                ..
-            }) => {
-                tracing::debug!("logs of {} container {}: {e}", tracked.pod, key.container);
-                FollowEnd::Failed(cursor)
-            }
-            None => FollowEnd::Lost,
-        });
-        Some(key)
+        let what = format_args!("{} container {}", tracked.pod, key.container);
+        tracked.attachment.ended(follow_end(followed, what));
+        true
     }
 
     /// Attaches a follower to a container that runs or may have unread lines, unless one is
@@ -274,7 +246,7 @@ impl Reconciler {
             cursor,
             delay,
         };
-        let handle = self.followers.spawn(follow(job, self.stop.clone()));
-        self.follower_keys.insert(handle.id(), key.clone());
+        self.followers
+            .spawn(key.clone(), follow(job, self.stop.clone()));
     }
 }
