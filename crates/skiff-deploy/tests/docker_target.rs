@@ -150,6 +150,7 @@ on_both_engines!(
     a_taken_name_gets_a_counter,
     a_container_that_exits_fails_the_status_check_with_its_code_and_logs,
     a_later_run_removes_what_an_earlier_one_left,
+    a_redeploy_replaces_a_container_that_stopped_or_went,
 );
 
 async fn two_images_are_deployed_reachable_and_removed(host_var: &str) {
@@ -312,6 +313,58 @@ async fn a_redeploy_replaces_the_container_under_the_same_name_and_port() {
     assert_eq!(target.containers(), second);
     target.status_check(&second, &output).await.unwrap();
     assert_contains(&http_get(port).await, "first");
+    target
+        .cleanup(&ManifestList::default(), &output, false)
+        .await
+        .unwrap();
+}
+
+/// The containers of `run_id` the engine has, by name.
+async fn run_container_names(engine: &Engine, run_id: &str) -> Vec<String> {
+    let label = format!("{RUN_ID_LABEL}={run_id}");
+    let mut names: Vec<String> = engine
+        .containers_with_label(&label)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.name)
+        .collect();
+    names.sort();
+    names
+}
+
+async fn a_redeploy_replaces_a_container_that_stopped_or_went(host_var: &str) {
+    let Some(engine) = engine(host_var).await else {
+        return;
+    };
+    let mut scratch = Scratch::new(&engine);
+    let run_id = run_id(&mut scratch);
+    let app = image(&mut scratch, "skiff-dt-gone", &web("again")).await;
+    let port = free_port();
+    let (target, output, _) = target(
+        &engine,
+        DockerSettings {
+            port_forward: vec![forward(&app.image_name, port)],
+            ..settings(&run_id, &[&app])
+        },
+    );
+
+    let first = deploy(&target, &output, &app).await;
+    engine.remove_container(&first[0].id).await.unwrap();
+    let second = deploy(&target, &output, &app).await;
+    assert_eq!(second[0].name, app.image_name);
+    engine.kill_container(&second[0].id).await.unwrap();
+    let third = deploy(&target, &output, &app).await;
+    assert_eq!(third[0].name, app.image_name);
+
+    assert!(!exists(&engine, &second[0].id).await);
+    assert_eq!(
+        run_container_names(&engine, &run_id).await,
+        std::slice::from_ref(&app.image_name),
+        "only the new container is left (its sandbox carries no run label)"
+    );
+    target.status_check(&third, &output).await.unwrap();
+    assert_contains(&http_get(port).await, "again");
     target
         .cleanup(&ManifestList::default(), &output, false)
         .await
