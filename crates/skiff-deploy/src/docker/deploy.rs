@@ -8,6 +8,7 @@ use skiff_proto::enums::StatusCode;
 use skiff_proto::v2::{IntOrString, PortForwardEvent};
 
 use super::naming::{base_name, candidate};
+use super::sandbox::Sandbox;
 use super::{CONTAINER_RESOURCE_TYPE, DeployedContainer, DockerTarget, ForwardedPort, IMAGE_LABEL};
 use crate::DEPLOYER_SUBTASK;
 use crate::error::{DeployError, engine_error};
@@ -81,71 +82,113 @@ impl DockerTarget {
         let sandbox = self.sandbox(image).await?;
         let mut labels = self.labels();
         labels.insert(IMAGE_LABEL.to_owned(), image.clone());
-        let mut spec = ContainerSpec {
+        let spec = ContainerSpec {
             image: build.reference.clone(),
             labels,
             init: true,
             ..Default::default()
         };
-        let base = base_name(image);
-        let (created, bindings, replaced) = match &sandbox {
-            Some(sandbox) => {
-                spec.network = Some(format!("container:{}", sandbox.id));
-                let replaced = self.step_aside(image).await?;
-                // The old container stops while the new one is created; only the ports
-                // they share in the sandbox keep the new one from starting before.
-                let (created, stopped) = tokio::join!(
-                    self.create_named(spec, image, &base),
-                    self.stop_replaced(replaced.as_ref()),
-                );
-                if let Err(e) = stopped {
-                    if let Ok((_, id)) = &created
-                        && let Err(e) = self.engine.remove_container(id).await
-                    {
-                        tracing::warn!("removing container {id} of image {image}: {e}");
-                    }
-                    return Err(e);
-                }
-                (created, sandbox.bindings.clone(), replaced)
-            }
-            None => {
-                self.remove_previous(image).await?;
-                let bindings = self.allocate_ports(image)?;
-                spec.network = Some(self.network.clone());
-                spec.ports = bindings.iter().map(Binding::published).collect();
-                let created = self.create_named(spec, image, &base).await;
-                if created.is_err() {
-                    self.tracked().ports.relinquish(image);
-                }
-                (created, bindings, None)
-            }
+        let (container, bindings) = match &sandbox {
+            Some(sandbox) => (
+                self.swap_in_sandbox(spec, sandbox, build).await?,
+                sandbox.bindings.clone(),
+            ),
+            None => self.replace_on_network(spec, build).await?,
         };
+        for binding in &bindings {
+            report_forward(output, image, binding);
+        }
+        Ok(container)
+    }
+
+    /// Replaces the container of `build`'s image in its sandbox: the old one is renamed aside
+    /// and stopped while the new one is created under the image's name; the new one starts
+    /// once the old one no longer holds the ports they share, and the old one is removed
+    /// meanwhile.
+    async fn swap_in_sandbox(
+        &self,
+        mut spec: ContainerSpec,
+        sandbox: &Sandbox,
+        build: &BuiltImage,
+    ) -> Result<DeployedContainer, DeployError> {
+        let image = &build.image_name;
+        spec.network = Some(format!("container:{}", sandbox.id));
+        let base = base_name(image);
+        let replaced = self.step_aside(image).await?;
+        let (created, stopped) = tokio::join!(
+            self.create_named(spec, image, &base),
+            self.stop_replaced(replaced.as_ref()),
+        );
+        if let Err(e) = stopped {
+            if let Ok((_, id)) = &created
+                && let Err(e) = self.engine.remove_container(id).await
+            {
+                tracing::warn!("removing container {id} of image {image}: {e}");
+            }
+            return Err(e);
+        }
         let (name, id) = created?;
+        let container = self.track(build, name, id, &sandbox.bindings);
+        let (started, removed) = tokio::join!(
+            self.start(&container),
+            self.remove_replaced(replaced.as_ref()),
+        );
+        removed?;
+        started?;
+        Ok(container)
+    }
+
+    /// Replaces the container of `build`'s image by one on the run's network that publishes
+    /// the image's ports itself (engines without a pause image); returns it with its ports.
+    async fn replace_on_network(
+        &self,
+        mut spec: ContainerSpec,
+        build: &BuiltImage,
+    ) -> Result<(DeployedContainer, Vec<Binding>), DeployError> {
+        let image = &build.image_name;
+        self.remove_previous(image).await?;
+        let bindings = self.allocate_ports(image)?;
+        spec.network = Some(self.network.clone());
+        spec.ports = bindings.iter().map(Binding::published).collect();
+        let (name, id) = self
+            .create_named(spec, image, &base_name(image))
+            .await
+            .inspect_err(|_| self.tracked().ports.relinquish(image))?;
+        let container = self.track(build, name, id, &bindings);
+        self.start(&container).await?;
+        Ok((container, bindings))
+    }
+
+    /// Tracks the container created for `build` before it starts, so a cleanup removes it
+    /// whatever happens next.
+    fn track(
+        &self,
+        build: &BuiltImage,
+        name: String,
+        id: String,
+        bindings: &[Binding],
+    ) -> DeployedContainer {
         let container = DeployedContainer {
-            image_name: image.clone(),
+            image_name: build.image_name.clone(),
             reference: build.reference.clone(),
             name,
             id,
             ports: bindings.iter().map(|b| b.port.clone()).collect(),
         };
-        // Tracked before it starts, so a cleanup removes it whatever happens next.
         self.tracked()
             .containers
-            .insert(image.clone(), container.clone());
-        let (started, removed) = tokio::join!(
-            self.engine.start_container(&container.id),
-            self.remove_replaced(replaced.as_ref()),
-        );
-        removed?;
-        if let Err(e) = started {
-            let error = start_error(&container, &e);
-            self.forget(&container).await;
+            .insert(container.image_name.clone(), container.clone());
+        container
+    }
+
+    /// Starts a tracked container; one that does not start is removed.
+    async fn start(&self, container: &DeployedContainer) -> Result<(), DeployError> {
+        if let Err(e) = self.engine.start_container(&container.id).await {
+            let error = start_error(container, &e);
+            self.forget(container).await;
             return Err(error);
         }
-        for binding in &bindings {
-            report_forward(output, image, binding);
-        }
-        Ok(container)
+        Ok(())
     }
 
     /// Renames the container this target deployed for `image` before (in a sandbox) out of
