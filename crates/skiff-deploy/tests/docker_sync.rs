@@ -1,7 +1,7 @@
 //! File sync into the docker target's containers on the real engines: files planned by manual
 //! and inferred rules land where busybox httpd serves them, deletions remove them, one session
 //! per container serves many syncs and is replaced with its container, restarted or recreated
-//! containers catch up, and images without a shell are synced through the archive API.
+//! containers catch up, and images without a shell are synced through skiff's helper (or the archive API).
 
 use std::collections::HashMap;
 use std::fs;
@@ -427,33 +427,74 @@ async fn restarted_and_recreated_containers_catch_up(host_var: &str) {
     assert_contains(&w.printed.text(), "Syncing 2 files for");
 }
 
-/// An image without a shell: busybox's binary alone, as `/httpd`, serving `/www`.
-async fn shell_less_images_sync_through_the_archive_api(host_var: &str) {
-    let Some(mut w) = World::new(host_var).await else {
-        return;
-    };
+/// An image without a shell: busybox's binary alone, as `/httpd`, serving `/www`; with
+/// `extra`, more Dockerfile lines.
+async fn shell_less(w: &mut World, extra: &str) -> (String, u16) {
     let image = w
         .scratch
         .image(
             &unique("skiff-sync-noshell"),
-            "FROM scratch\nCOPY --from=0 /bin/busybox /httpd\nWORKDIR /www\nCMD [\"/httpd\", \"-f\", \"-p\", \"8080\", \"-h\", \"/www\"]",
+            &format!(
+                "FROM scratch\nCOPY --from=0 /bin/busybox /httpd\n{extra}WORKDIR /www\n\
+                 CMD [\"/httpd\", \"-f\", \"-p\", \"8080\", \"-h\", \"/www\"]"
+            ),
         )
         .await;
-    let (id, port) = w.start(Some(&image), None).await;
-    let artifact = manual(&[("**/*", "/www", "")]);
-    let page = w.write("index.html", "no shell needed");
-    let plan = plan_sync(&artifact, w.ws(), "/", std::slice::from_ref(&page), &[])
-        .unwrap()
-        .unwrap();
-    assert_eq!(w.sync(&id, &plan).await, 1);
-    assert_eq!(served(port, "/").await, "no shell needed");
-    assert_eq!(w.syncer.sessions_opened(), 0);
+    w.start(Some(&image), None).await
+}
 
-    // Deletions need rm, which this image lacks.
-    fs::remove_file(&page).unwrap();
-    let plan = plan_sync(&artifact, w.ws(), "/", &[], &[page])
+/// Saves `www/index.html` with `text`, syncs it into `container` by the `/www` rule and checks
+/// that it is served on `port`; returns the file.
+async fn save_and_serve(w: &World, container: &str, port: u16, text: &str) -> PathBuf {
+    let page = w.write("index.html", text);
+    let plan = plan_sync(&www_rule(), w.ws(), "/", std::slice::from_ref(&page), &[])
         .unwrap()
         .unwrap();
+    assert_eq!(w.sync(container, &plan).await, 1);
+    assert_eq!(served(port, "/").await, text);
+    page
+}
+
+/// Deletes the local `page` and returns the plan that deletes it in the container.
+fn deletion(w: &World, page: PathBuf) -> SyncPlan {
+    fs::remove_file(&page).unwrap();
+    plan_sync(&www_rule(), w.ws(), "/", &[], &[page])
+        .unwrap()
+        .unwrap()
+}
+
+/// Every file synced under `/www`.
+fn www_rule() -> Artifact {
+    manual(&[("**/*", "/www", "")])
+}
+
+async fn shell_less_images_sync_through_skiffs_helper(host_var: &str) {
+    let Some(mut w) = World::new(host_var).await else {
+        return;
+    };
+    let (id, port) = shell_less(&mut w, "").await;
+    save_and_serve(&w, &id, port, "no shell needed").await;
+    assert_eq!(w.syncer.sessions_opened(), 1);
+    let page = save_and_serve(&w, &id, port, "second save").await;
+    w.sync(&id, &deletion(&w, page)).await;
+    assert_eq!(http_get(port, "/").await.0, 404);
+    assert_eq!(
+        w.syncer.sessions_opened(),
+        1,
+        "one helper session served all"
+    );
+}
+
+/// Where the helper cannot be put (here a volume is mounted at its path), copies go through the
+/// archive API; deletions need `rm`, which the image lacks.
+async fn without_the_helper_copies_go_through_the_archive_api(host_var: &str) {
+    let Some(mut w) = World::new(host_var).await else {
+        return;
+    };
+    let (id, port) = shell_less(&mut w, "VOLUME /.skiff-sync\n").await;
+    let page = save_and_serve(&w, &id, port, "through the archive API").await;
+    assert_eq!(w.syncer.sessions_opened(), 0);
+    let plan = deletion(&w, page);
     let err = w
         .syncer
         .sync(&id, &plan, &w.output, &w.image)
@@ -477,5 +518,6 @@ on_both_engines!(
     one_session_serves_many_syncs,
     a_replaced_container_gets_a_new_session,
     restarted_and_recreated_containers_catch_up,
-    shell_less_images_sync_through_the_archive_api,
+    shell_less_images_sync_through_skiffs_helper,
+    without_the_helper_copies_go_through_the_archive_api,
 );

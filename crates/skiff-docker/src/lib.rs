@@ -27,6 +27,7 @@ pub use events::ContainerEvent;
 pub use exec::{ExecChunk, ExecOutput, ExecResult, ExecSession};
 pub use inspect::ContainerDetails;
 pub use network::LabeledContainer;
+pub use pause::x86_64_program;
 pub use reference::split_tag;
 pub use run_until::RunUntil;
 pub use stamped_logs::{LogWindow, StampedLine};

@@ -29,8 +29,13 @@ const MACHINE_X86_64: u16 = 0x3e;
 /// The pause program for the architecture `arch` (Go's or the engine's spelling: `amd64`,
 /// `x86_64`), or `None` where there is none.
 pub fn pause_program(arch: &str) -> Option<Vec<u8>> {
-    matches!(arch, "amd64" | "x86_64")
-        .then(|| static_executable(MACHINE_X86_64, &X86_64_PAUSE_LOOP))
+    x86_64_program(arch, &X86_64_PAUSE_LOOP)
+}
+
+/// A static executable of the x86-64 machine `code` (entered at its first byte) when `arch`
+/// (Go's or the engine's spelling: `amd64`, `x86_64`) is x86-64, else `None`.
+pub fn x86_64_program(arch: &str, code: &[u8]) -> Option<Vec<u8>> {
+    matches!(arch, "amd64" | "x86_64").then(|| static_executable(MACHINE_X86_64, code))
 }
 
 /// A static ELF64 little-endian executable whose only segment is `code`, entered at its start.

@@ -7,7 +7,8 @@
 //! - [`Syncer`] carries the plans out. Unlike Skaffold, which spawns `docker exec … tar` per
 //!   sync (~50 ms), it keeps one exec session per container: a shell loop reading framed
 //!   requests on its stdin (see `session`), so a one-file sync costs a few milliseconds. Images
-//!   without a shell get copies through the archive API.
+//!   without a shell get skiff's static helper copied in once, which speaks the same protocol
+//!   (see `helper`; x86-64 engines); failing that, copies go through the archive API.
 //! - Catch-up: the syncer remembers what it synced since each image was built, and
 //!   [`Syncer::follow_restarts`] replays it into every container of the run that starts —
 //!   Skaffold loses synced files when a container is recreated.
@@ -17,6 +18,7 @@
 
 mod catch_up;
 mod container_hook;
+mod helper;
 mod hooks;
 mod session;
 mod syncer;

@@ -1,4 +1,5 @@
-//! One shell kept running in a container, fed framed requests on its stdin: no process is
+//! One shell (or skiff's helper, which speaks the same protocol: see `helper.s`) kept running
+//! in a container, fed framed requests on its stdin: no process is
 //! spawned on the host and no engine request is made per sync, which is what makes a sync take
 //! milliseconds instead of the ~40 ms every engine request costs.
 //!
@@ -83,8 +84,26 @@ impl Session {
     /// Starts the shell loop in the running container `container` and waits until it reads
     /// requests.
     pub(super) async fn open(engine: &Engine, container: &str) -> Result<Session, OpenError> {
+        Self::open_running(engine, container, &["sh", "-c", SCRIPT]).await
+    }
+
+    /// Starts skiff's helper, put at `path` in the running container `container`, and waits
+    /// until it reads requests.
+    pub(super) async fn open_helper(
+        engine: &Engine,
+        container: &str,
+        path: &str,
+    ) -> Result<Session, OpenError> {
+        Self::open_running(engine, container, &[path]).await
+    }
+
+    async fn open_running(
+        engine: &Engine,
+        container: &str,
+        command: &[&str],
+    ) -> Result<Session, OpenError> {
         let exec = engine
-            .exec_session(container, &["sh", "-c", SCRIPT])
+            .exec_session(container, command)
             .await
             .map_err(|e| match e {
                 e if names_missing_executable(&e.to_string()) => OpenError::NoShell(e.to_string()),

@@ -1,12 +1,14 @@
 //! How files reach one container: over its shell session (opened lazily, opened again when it
-//! died), or — for an image without a shell — through the archive API for copies and a direct
-//! `rm` exec for deletions.
+//! died), or — for an image without a shell — over a session of skiff's helper copied in, or,
+//! where the helper cannot run, through the archive API for copies and a direct `rm` exec for
+//! deletions.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use skiff_docker::Engine;
 use skiff_proto::enums::{StatusCode, SuggestionCode};
 
+use super::helper::{HELPER_PATH, helper_archive};
 use super::session::{OpenError, Request, RequestError, Session, names_missing_executable};
 use crate::error::{DeployError, engine_error};
 
@@ -19,9 +21,9 @@ pub(super) enum Transport {
     /// Nothing open yet, or the last session died.
     #[default]
     Closed,
-    /// A shell session that answered its last request.
-    Shell(Session),
-    /// The image has no shell: the archive API and direct execs.
+    /// A session (of the image's shell or skiff's helper) that answered its last request.
+    Open(Session),
+    /// The image has no shell and the helper cannot run: the archive API and direct execs.
     NoShell,
 }
 
@@ -39,12 +41,12 @@ impl Transport {
         for _ in 0..ATTEMPTS {
             if matches!(self, Transport::Closed) {
                 *self = open(engine, container).await?;
-                if matches!(self, Transport::Shell(_)) {
+                if matches!(self, Transport::Open(_)) {
                     opened.fetch_add(1, Ordering::Relaxed);
                 }
             }
             match self {
-                Transport::Shell(session) => match session.send(request).await {
+                Transport::Open(session) => match session.send(request).await {
                     Ok(()) => return Ok(()),
                     Err(RequestError::Broken(why)) => {
                         tracing::debug!("sync session in container {container} broke: {why}");
@@ -61,15 +63,23 @@ impl Transport {
     }
 }
 
-/// A shell session in `container`, or [`Transport::NoShell`] when its image has no shell.
+/// A shell session in `container`; when its image has no shell, a session of skiff's helper,
+/// or [`Transport::NoShell`] when the helper cannot run either.
 async fn open(engine: &Engine, container: &str) -> Result<Transport, DeployError> {
     match Session::open(engine, container).await {
-        Ok(session) => Ok(Transport::Shell(session)),
+        Ok(session) => Ok(Transport::Open(session)),
         Err(OpenError::NoShell(why)) => {
-            tracing::debug!(
-                "container {container} has no shell ({why}); syncing through the archive API"
-            );
-            Ok(Transport::NoShell)
+            tracing::debug!("container {container} has no shell ({why})");
+            match open_helper(engine, container).await {
+                Ok(session) => Ok(Transport::Open(session)),
+                Err(why) => {
+                    tracing::debug!(
+                        "skiff's sync helper cannot run in container {container} ({why}); \
+                         syncing through the archive API"
+                    );
+                    Ok(Transport::NoShell)
+                }
+            }
         }
         Err(OpenError::Engine(e)) => Err(engine_error(
             &format!("opening a sync session in container {container}"),
@@ -81,6 +91,21 @@ async fn open(engine: &Engine, container: &str) -> Result<Transport, DeployError
             format!("opening a sync session in container {container}: {why}"),
         )),
     }
+}
+
+/// Copies skiff's sync helper into `container` and opens a session of it; why not when it
+/// cannot (an engine architecture without a helper, a file system it cannot be written to).
+async fn open_helper(engine: &Engine, container: &str) -> Result<Session, String> {
+    let version = engine.version().await.map_err(|e| e.to_string())?;
+    let arch = version.platform.rsplit('/').next().unwrap_or_default();
+    let archive = helper_archive(arch).ok_or_else(|| format!("no helper for {arch}"))?;
+    engine
+        .upload_archive(container, "/", archive)
+        .await
+        .map_err(|e| e.to_string())?;
+    Session::open_helper(engine, container, HELPER_PATH)
+        .await
+        .map_err(|e| format!("{e:?}"))
 }
 
 /// Carries out `request` in a container without a shell: copies through the archive API,
