@@ -15,7 +15,7 @@ use super::cursor::Cursor;
 const MIN_REATTACH: Duration = Duration::from_millis(250);
 
 /// How a follower ended.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(crate) enum FollowEnd {
     /// Its stream ended (or the streamer stopped); reading resumes at the cursor.
     Read(Cursor),
@@ -79,7 +79,7 @@ impl Attachment {
         self.following = true;
         self.unread = false;
         self.attached_at = Some(now + delay);
-        (self.cursor, delay)
+        (self.cursor.clone(), delay)
     }
 
     /// Records how the follower ended: a failure counts toward the backoff and leaves lines to

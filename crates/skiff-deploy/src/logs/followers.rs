@@ -25,7 +25,7 @@ pub(crate) struct Followed<K, R, E> {
 /// What a follower's end means for its container's attachment: a failed read is noted
 /// (naming the container as `what`), a follower task that failed has lost its cursor.
 pub(crate) fn follow_end<K, R, E: Display>(
-    followed: Option<&Followed<K, R, E>>,
+    followed: Option<Followed<K, R, E>>,
     what: impl Display,
 ) -> FollowEnd {
     match followed {
@@ -33,14 +33,14 @@ pub(crate) fn follow_end<K, R, E: Display>(
             cursor,
             result: Ok(_),
             ..
-        }) => FollowEnd::Read(*cursor),
+        }) => FollowEnd::Read(cursor),
         Some(Followed {
             cursor,
             result: Err(e),
             ..
         }) => {
             tracing::debug!("logs of {what}: {e}");
-            FollowEnd::Failed(*cursor)
+            FollowEnd::Failed(cursor)
         }
         None => FollowEnd::Lost,
     }

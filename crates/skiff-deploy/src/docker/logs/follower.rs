@@ -44,7 +44,7 @@ pub(super) async fn follow(
     job: Follow,
     mut stop: watch::Receiver<bool>,
 ) -> Followed {
-    let mut cursor = job.cursor;
+    let mut cursor = job.cursor.clone();
     let mut reader = Reader {
         engine: &engine,
         job: &job,
@@ -98,7 +98,7 @@ impl Reader<'_> {
         while let Some(line) = lines.next().await {
             let line = line?;
             let at = stamp(&line);
-            if at.is_some_and(|at| gate.seen(at)) {
+            if at.is_some_and(|at| gate.seen(at, &line.text)) {
                 continue;
             }
             self.show(&line, at);
@@ -125,7 +125,7 @@ impl Reader<'_> {
             let at = stamp(line);
             if index < hidden {
                 if let Some(at) = at {
-                    self.cursor.advance(at);
+                    self.cursor.advance(at, &line.text);
                 }
             } else {
                 self.show(line, at);
@@ -138,7 +138,7 @@ impl Reader<'_> {
     fn show(&mut self, line: &StampedLine, at: Option<Timestamp>) {
         self.job.sink.emit(&self.job.format, &line.text);
         if let Some(at) = at {
-            self.cursor.advance(at);
+            self.cursor.advance(at, &line.text);
         }
     }
 }

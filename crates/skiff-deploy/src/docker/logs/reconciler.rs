@@ -99,7 +99,7 @@ impl Reconciler {
         loop {
             tokio::select! {
                 Some((id, followed)) = self.followers.next(), if !self.followers.is_empty() => {
-                    self.finished(&id, followed.as_ref());
+                    self.finished(&id, followed);
                     self.converge().await;
                 }
                 event = next_event(&mut events), if events.is_some() => match event {
@@ -138,7 +138,7 @@ impl Reconciler {
     }
 
     /// Records how the follower of container `id` ended.
-    fn finished(&mut self, id: &str, followed: Option<&Followed>) {
+    fn finished(&mut self, id: &str, followed: Option<Followed>) {
         if let Some(tracked) = self.containers.get_mut(id) {
             let end = follow_end(followed, format_args!("container {id}"));
             tracked.attachment.ended(end);

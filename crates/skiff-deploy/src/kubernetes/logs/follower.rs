@@ -53,7 +53,7 @@ pub(super) enum Ended {
 /// Shows the container's new lines until its log ends or `stop` is signalled. Every line read
 /// has been shown when this returns.
 pub(super) async fn follow(job: Follow, mut stop: watch::Receiver<bool>) -> Followed {
-    let mut cursor = job.cursor;
+    let mut cursor = job.cursor.clone();
     let result = tokio::select! {
         biased;
         () = stopped(&mut stop) => Ok(Ended::Read),
@@ -67,14 +67,14 @@ pub(super) async fn follow(job: Follow, mut stop: watch::Receiver<bool>) -> Foll
 }
 
 /// The request for the lines after `cursor`, stamped so the cursor can move past them.
-fn params(container: &str, cursor: Cursor) -> LogParams {
+fn params(container: &str, cursor: &Cursor) -> LogParams {
     let since = cursor.since_seconds();
     LogParams {
         container: Some(container.to_owned()),
         follow: true,
         timestamps: true,
         tail_lines: match cursor {
-            Cursor::Tail(n) => i64::try_from(n).ok(),
+            Cursor::Tail(n) => i64::try_from(*n).ok(),
             Cursor::Beginning | Cursor::After(..) => None,
         },
         since_time: (since > 0)
@@ -95,7 +95,7 @@ async fn read(job: &Follow, cursor: &mut Cursor) -> Result<Ended, String> {
     }
     let reader = job
         .api
-        .log_stream(&job.pod, &params(&job.key.container, *cursor))
+        .log_stream(&job.pod, &params(&job.key.container, cursor))
         .await
         .map_err(|e| e.to_string())?;
     if let Cursor::Tail(_) = cursor {
@@ -107,12 +107,12 @@ async fn read(job: &Follow, cursor: &mut Cursor) -> Result<Ended, String> {
     while let Some(line) = lines.next().await {
         let line = line.map_err(|e| e.to_string())?;
         let (at, text) = split_stamp(&line);
-        if at.is_some_and(|at| gate.seen(at)) {
+        if at.is_some_and(|at| gate.seen(at, text)) {
             continue;
         }
         job.sink.emit(&job.format, &format!("{text}\n"));
         if let Some(at) = at {
-            cursor.advance(at);
+            cursor.advance(at, text);
         }
     }
     Ok(Ended::Read)
@@ -141,15 +141,17 @@ mod tests {
     #[test]
     fn a_resumed_read_asks_from_the_whole_second_of_the_cursor() {
         let at: Timestamp = "2026-01-01T00:00:02.7Z".parse().unwrap();
-        let resumed = params("app", Cursor::After(at, 1));
+        let mut cursor = Cursor::Beginning;
+        cursor.advance(at, "a line");
+        let resumed = params("app", &cursor);
         assert_eq!(
             resumed.since_time,
             Some("2026-01-01T00:00:02Z".parse().unwrap())
         );
         assert!(resumed.follow && resumed.timestamps);
         assert_eq!(resumed.tail_lines, None);
-        let first = params("app", Cursor::Tail(5));
+        let first = params("app", &Cursor::Tail(5));
         assert_eq!((first.tail_lines, first.since_time), (Some(5), None));
-        assert_eq!(params("app", Cursor::Beginning).since_time, None);
+        assert_eq!(params("app", &Cursor::Beginning).since_time, None);
     }
 }

@@ -108,7 +108,7 @@ impl Reconciler {
         loop {
             tokio::select! {
                 Some((key, followed)) = self.followers.next(), if !self.followers.is_empty() => {
-                    if self.finished(&key, followed.as_ref()) {
+                    if self.finished(&key, followed) {
                         self.attach_if_needed(&key);
                     }
                 }
@@ -212,11 +212,11 @@ impl Reconciler {
     }
 
     /// Records how the follower of `key` ended; whether its container is still tracked.
-    fn finished(&mut self, key: &ContainerKey, followed: Option<&Followed>) -> bool {
+    fn finished(&mut self, key: &ContainerKey, followed: Option<Followed>) -> bool {
         let Some(tracked) = self.containers.get_mut(key) else {
             return false;
         };
-        let pod_gone = matches!(followed, Some(f) if f.result == Ok(Ended::PodGone));
+        let pod_gone = matches!(&followed, Some(f) if f.result == Ok(Ended::PodGone));
         if tracked.gone || pod_gone {
             self.containers.remove(key);
             return false;
