@@ -276,22 +276,49 @@ async fn two_images_are_deployed_reachable_and_removed(host_var: &str) {
         .unwrap();
 }
 
+/// A run deploying one image that serves a message, forwarded to a free local port.
+struct WebRun {
+    run_id: String,
+    app: BuiltImage,
+    port: u16,
+    target: DockerTarget,
+    output: Output,
+}
+
+/// A [`WebRun`] of an image `skiff-dt-<name>` serving `message`.
+async fn web_run(engine: &Engine, scratch: &mut Scratch, name: &str, message: &str) -> WebRun {
+    let run_id = run_id(scratch);
+    let app = image(scratch, &format!("skiff-dt-{name}"), &web(message)).await;
+    let port = free_port();
+    let (target, output, _) = target(
+        engine,
+        DockerSettings {
+            port_forward: vec![forward(&app.image_name, port)],
+            ..settings(&run_id, &[&app])
+        },
+    );
+    WebRun {
+        run_id,
+        app,
+        port,
+        target,
+        output,
+    }
+}
+
 #[tokio::test]
 async fn a_redeploy_replaces_the_container_under_the_same_name_and_port() {
     let Some(engine) = engine("DOCKER_HOST").await else {
         return;
     };
     let mut scratch = Scratch::new(&engine);
-    let run_id = run_id(&mut scratch);
-    let app = image(&mut scratch, "skiff-dt-redeploy", &web("first")).await;
-    let port = free_port();
-    let (target, output, _) = target(
-        &engine,
-        DockerSettings {
-            port_forward: vec![forward(&app.image_name, port)],
-            ..settings(&run_id, &[&app])
-        },
-    );
+    let WebRun {
+        app,
+        port,
+        target,
+        output,
+        ..
+    } = web_run(&engine, &mut scratch, "redeploy", "first").await;
 
     let first = deploy(&target, &output, &app).await;
     let second = deploy(&target, &output, &app).await;
@@ -338,16 +365,13 @@ async fn a_redeploy_replaces_a_container_that_stopped_or_went(host_var: &str) {
         return;
     };
     let mut scratch = Scratch::new(&engine);
-    let run_id = run_id(&mut scratch);
-    let app = image(&mut scratch, "skiff-dt-gone", &web("again")).await;
-    let port = free_port();
-    let (target, output, _) = target(
-        &engine,
-        DockerSettings {
-            port_forward: vec![forward(&app.image_name, port)],
-            ..settings(&run_id, &[&app])
-        },
-    );
+    let WebRun {
+        run_id,
+        app,
+        port,
+        target,
+        output,
+    } = web_run(&engine, &mut scratch, "gone", "again").await;
 
     let first = deploy(&target, &output, &app).await;
     engine.remove_container(&first[0].id).await.unwrap();

@@ -103,22 +103,6 @@ next_entry:
     je long_name
     cmp al, 'K'
     je long_link
-    lea rdi, [r15+PATH]
-    mov byte ptr [rdi], '/'
-    inc rdi
-    lea rsi, [r15+BLOCK]
-    mov ecx, 100
-    test r14d, 1
-    jz 1f
-    lea rsi, [r15+NAME]
-    mov ecx, ROOM - 1
-1:  call copy_string
-    lea rsi, [r15+BLOCK+100]
-    mov ecx, 8
-    call octal
-    and eax, 07777
-    mov ebp, eax                  # ebp: the entry's mode
-    movzx eax, byte ptr [r15+BLOCK+156]
     cmp al, '5'
     je directory
     cmp al, '2'
@@ -131,6 +115,7 @@ next_entry:
     call skip
     jmp entry_done
 directory:
+    call path_and_mode
     call make_parents
     lea rdi, [r15+PATH]
     mov esi, ebp
@@ -143,14 +128,12 @@ directory:
     call skip
     jmp entry_done
 symlink:
+    call path_and_mode
     lea rdi, [r15+TARGET]
     lea rsi, [r15+BLOCK+157]
-    mov ecx, 100
-    test r14d, 2
-    jz 1f
-    lea rsi, [r15+LINK]
-    mov ecx, ROOM - 1
-1:  call copy_string
+    mov edx, 2
+    lea r8, [r15+LINK]
+    call name_field
     call make_parents
     lea rdi, [r15+PATH]
     mov eax, 87                   # unlink what was there
@@ -165,6 +148,7 @@ symlink:
 1:  call skip
     jmp entry_done
 regular:
+    call path_and_mode
     call write_file
 entry_done:
     xor r14d, r14d
@@ -181,6 +165,32 @@ long_link:
     jmp next_entry
 extracted:
     ret
+
+# Sets PATH to "/" and the entry's name (the pending long name, if any), ebp to its mode.
+path_and_mode:
+    lea rdi, [r15+PATH]
+    mov byte ptr [rdi], '/'
+    inc rdi
+    lea rsi, [r15+BLOCK]
+    mov edx, 1
+    lea r8, [r15+NAME]
+    call name_field
+    lea rsi, [r15+BLOCK+100]
+    mov ecx, 8
+    call octal
+    and eax, 07777
+    mov ebp, eax
+    ret
+
+# Copies to rdi the 100-byte name field at rsi or, when the pending-long-value bit edx of r14d
+# is set, the long value at r8.
+name_field:
+    mov ecx, 100
+    test r14d, edx
+    jz 1f
+    mov rsi, r8
+    mov ecx, ROOM - 1
+1:  jmp copy_string
 
 # Reads a long name of rbx bytes (padded to blocks) to rdi, NUL-terminated.
 read_long:
