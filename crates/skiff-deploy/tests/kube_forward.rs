@@ -7,9 +7,7 @@ use skiff_testenv::http_server;
 use std::net::TcpListener as StdListener;
 use std::time::Duration;
 
-use k8s_openapi::api::apps::v1::Deployment;
 use kube::Api;
-use kube::api::PostParams;
 use serde_json::json;
 use skiff_config::model::{IntOrString, PortForwardResource, ResourceType};
 use skiff_deploy::Background;
@@ -84,11 +82,10 @@ async fn a_deployment_forward_heals_after_its_pod_is_replaced() {
     let first_server = http_server("from the first pod").await;
     let second_server = http_server("from the replacement").await;
     fake.forward_port(PodTarget::namespace("default"), 8080, first_server);
-    let deployments: Api<Deployment> = Api::default_namespaced(fake.client());
     let deployment = json!({
         "apiVersion": "apps/v1",
         "kind": "Deployment",
-        "metadata": {"name": "web"},
+        "metadata": {"name": "web", "namespace": "default"},
         "spec": {
             "replicas": 1,
             "selector": {"matchLabels": {"app": "web"}},
@@ -98,13 +95,7 @@ async fn a_deployment_forward_heals_after_its_pod_is_replaced() {
             },
         },
     });
-    deployments
-        .create(
-            &PostParams::default(),
-            &serde_json::from_value(deployment).unwrap(),
-        )
-        .await
-        .unwrap();
+    fake.create(deployment).unwrap();
     let first = running_pod(&fake, &[]).await;
 
     let taken = StdListener::bind("127.0.0.1:0").unwrap();

@@ -4,10 +4,6 @@
 
 use std::time::Duration;
 
-use k8s_openapi::api::apps::v1::Deployment;
-use k8s_openapi::api::core::v1::Pod;
-use kube::Api;
-use kube::api::PostParams;
 use serde_json::json;
 use skiff_deploy::Background;
 use skiff_deploy::kubernetes::logs::PodLogStreamer;
@@ -51,20 +47,13 @@ fn labelled_pod_template() -> serde_json::Value {
 #[tokio::test]
 async fn a_replaced_pods_lines_follow_once_with_prefixes() {
     let fake = FakeCluster::start().await.unwrap();
-    let deployments: Api<Deployment> = Api::default_namespaced(fake.client());
     let deployment = json!({
         "apiVersion": "apps/v1",
         "kind": "Deployment",
-        "metadata": {"name": "web"},
+        "metadata": {"name": "web", "namespace": "default"},
         "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "web"}}, "template": labelled_pod_template()},
     });
-    deployments
-        .create(
-            &PostParams::default(),
-            &serde_json::from_value(deployment).unwrap(),
-        )
-        .await
-        .unwrap();
+    fake.create(deployment).unwrap();
     let first = running_pod(&fake, "web-", &[]).await;
     fake.append_log("default", &first, "app", "one").unwrap();
 
@@ -111,15 +100,12 @@ async fn a_replaced_pods_lines_follow_once_with_prefixes() {
 #[tokio::test]
 async fn a_pod_recreated_under_its_name_is_followed_from_its_first_line() {
     let fake = FakeCluster::start().await.unwrap();
-    let pods: Api<Pod> = Api::default_namespaced(fake.client());
     let mut pod = labelled_pod_template();
+    pod["apiVersion"] = json!("v1");
+    pod["kind"] = json!("Pod");
     pod["metadata"]["name"] = json!("solo");
-    pods.create(
-        &PostParams::default(),
-        &serde_json::from_value(pod).unwrap(),
-    )
-    .await
-    .unwrap();
+    pod["metadata"]["namespace"] = json!("default");
+    fake.create(pod).unwrap();
     running_pod(&fake, "solo", &[]).await;
 
     let (output, printed) = recorded_output();

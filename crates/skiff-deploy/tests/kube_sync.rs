@@ -7,10 +7,8 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::Pod;
 use kube::Api;
-use kube::api::PostParams;
 use serde_json::{Value, json};
 use skiff_build::builder::BuiltImage;
 use skiff_build::hooks::StaticHookEnv;
@@ -40,24 +38,17 @@ fn template(app: &str, image: &str) -> Value {
 
 /// Creates the Deployment `name` of `replicas` pods running `image`.
 async fn deploy(fake: &FakeCluster, name: &str, image: &str, replicas: i32) {
-    let deployments: Api<Deployment> = Api::default_namespaced(fake.client());
     let deployment = json!({
         "apiVersion": "apps/v1",
         "kind": "Deployment",
-        "metadata": {"name": name},
+        "metadata": {"name": name, "namespace": "default"},
         "spec": {
             "replicas": replicas,
             "selector": {"matchLabels": {"app": name}},
             "template": template(name, image),
         },
     });
-    deployments
-        .create(
-            &PostParams::default(),
-            &serde_json::from_value(deployment).unwrap(),
-        )
-        .await
-        .unwrap();
+    fake.create(deployment).unwrap();
 }
 
 /// The names of `count` running pods whose names start with `prefix`.
@@ -76,15 +67,12 @@ async fn running_pods(fake: &FakeCluster, prefix: &str, count: usize) -> Vec<Str
 /// A standalone running pod `solo` of image `solo:1` (no controller re-creates it), with the
 /// directory standing for its container's file system.
 async fn solo_pod(fake: &FakeCluster) -> TempDir {
-    let pods: Api<Pod> = Api::default_namespaced(fake.client());
     let mut pod = template("solo", "solo:1");
+    pod["apiVersion"] = json!("v1");
+    pod["kind"] = json!("Pod");
     pod["metadata"]["name"] = json!("solo");
-    pods.create(
-        &PostParams::default(),
-        &serde_json::from_value(pod).unwrap(),
-    )
-    .await
-    .unwrap();
+    pod["metadata"]["namespace"] = json!("default");
+    fake.create(pod).unwrap();
     running_pods(fake, "solo", 1).await;
     pod_root(fake, "solo")
 }
