@@ -35,6 +35,19 @@ pub fn context_tar_with(
     builder.into_inner()
 }
 
+/// A tar of in-memory files `(name, contents, mode)`, in the given order.
+pub fn files_tar(files: &[(&str, &[u8], u32)]) -> io::Result<Vec<u8>> {
+    let mut builder = tar::Builder::new(Vec::new());
+    for (name, data, mode) in files {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(data.len() as u64);
+        header.set_mode(*mode);
+        header.set_cksum();
+        builder.append_data(&mut header, name, *data)?;
+    }
+    builder.into_inner()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -20,7 +20,7 @@ mod stamped_logs;
 mod transient;
 
 pub use container::{ContainerSpec, LogLine, LogStream, PublishedPort, RunEnd};
-pub use context::{context_tar, context_tar_with};
+pub use context::{context_tar, context_tar_with, files_tar};
 pub use engine::{BuildRequest, DEFAULT_HOST, Engine, EngineVersion, digest_in_status};
 pub use error::EngineError;
 pub use events::ContainerEvent;

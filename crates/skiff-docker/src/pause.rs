@@ -6,6 +6,7 @@
 
 use std::fmt::Write as _;
 
+use crate::context::files_tar;
 use crate::engine::{BuildRequest, Engine};
 use crate::error::EngineError;
 
@@ -72,18 +73,10 @@ fn static_executable(machine: u16, code: &[u8]) -> Vec<u8> {
 /// image.
 fn pause_context(program: &[u8]) -> std::io::Result<Vec<u8>> {
     let dockerfile = b"FROM scratch\nCOPY pause /pause\nENTRYPOINT [\"/pause\"]\n";
-    let mut builder = tar::Builder::new(Vec::new());
-    for (name, data, mode) in [
+    files_tar(&[
         ("Dockerfile", dockerfile.as_slice(), 0o644),
         ("pause", program, 0o755),
-    ] {
-        let mut header = tar::Header::new_gnu();
-        header.set_size(data.len() as u64);
-        header.set_mode(mode);
-        header.set_cksum();
-        builder.append_data(&mut header, name, data)?;
-    }
-    builder.into_inner()
+    ])
 }
 
 impl Engine {

@@ -3,7 +3,7 @@
 //! through the archive API. Copies and deletions then cost milliseconds, as with a shell,
 //! instead of an engine request each (and deletions work at all).
 
-use skiff_docker::x86_64_program;
+use skiff_docker::{files_tar, x86_64_program};
 
 /// Where the helper is put in a container.
 pub(super) const HELPER_PATH: &str = "/.skiff-sync";
@@ -123,16 +123,8 @@ const X86_64_HELPER: [u8; 1709] = [
 /// spelling) at [`HELPER_PATH`], or `None` where there is no helper.
 pub(super) fn helper_archive(arch: &str) -> Option<Vec<u8>> {
     let program = x86_64_program(arch, &X86_64_HELPER)?;
-    let mut header = tar::Header::new_gnu();
-    header.set_size(program.len() as u64);
-    header.set_mode(0o755);
-    header.set_cksum();
-    let mut builder = tar::Builder::new(Vec::new());
     let path = HELPER_PATH.trim_start_matches('/');
-    builder
-        .append_data(&mut header, path, program.as_slice())
-        .ok()?;
-    builder.into_inner().ok()
+    files_tar(&[(path, &program, 0o755)]).ok()
 }
 
 #[cfg(all(test, target_os = "linux", target_arch = "x86_64"))]
