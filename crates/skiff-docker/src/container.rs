@@ -185,10 +185,7 @@ impl Engine {
         // dockerd answers a SIGKILL once the container stopped; other engines may answer
         // when the signal is sent.
         match self.wait_container(id).await {
-            Err(EngineError::Api {
-                source: ref e @ bollard::errors::Error::DockerResponseServerError { .. },
-                ..
-            }) if is_not_found(e) => Ok(()),
+            Err(EngineError::Api { ref source, .. }) if is_not_found(source) => Ok(()),
             other => other.map(|_| ()),
         }
     }
