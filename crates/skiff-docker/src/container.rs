@@ -9,8 +9,8 @@ use bollard::models::{
     PortBinding as EnginePortBinding,
 };
 use bollard::query_parameters::{
-    CreateContainerOptionsBuilder, KillContainerOptionsBuilder, LogsOptionsBuilder,
-    RemoveContainerOptionsBuilder, RenameContainerOptionsBuilder, WaitContainerOptionsBuilder,
+    CreateContainerOptionsBuilder, LogsOptionsBuilder, RemoveContainerOptionsBuilder,
+    RenameContainerOptionsBuilder, WaitContainerOptionsBuilder,
 };
 use futures_util::{Stream, StreamExt};
 
@@ -161,32 +161,6 @@ impl Engine {
                 status_code: 409, ..
             }) => Ok(()),
             Err(e) => Err(EngineError::api("remove container")(e)),
-        }
-    }
-
-    /// Stops a container at once (`SIGKILL`) and returns once it no longer runs; its
-    /// processes, and the ports they listened on, are gone then. A container that is not
-    /// running, or gone, is not an error.
-    pub async fn kill_container(&self, id: &str) -> Result<(), EngineError> {
-        let options = KillContainerOptionsBuilder::default()
-            .signal("SIGKILL")
-            .build();
-        if let Err(e) = self.client().kill_container(id, Some(options)).await {
-            // Not running, or gone (dockerd answers 409 or 404, Podman 500 "state improper").
-            let running = self
-                .inspect_container(id)
-                .await?
-                .is_some_and(|c| c.status == "running");
-            if running {
-                return Err(EngineError::api("kill container")(e));
-            }
-            return Ok(());
-        }
-        // dockerd answers a SIGKILL once the container stopped; other engines may answer
-        // when the signal is sent.
-        match self.wait_container(id).await {
-            Err(EngineError::Api { ref source, .. }) if is_not_found(source) => Ok(()),
-            other => other.map(|_| ()),
         }
     }
 

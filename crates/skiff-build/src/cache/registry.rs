@@ -15,7 +15,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use base64::Engine as _;
@@ -173,8 +173,10 @@ pub struct RegistryClient {
 }
 
 struct Inner {
-    verified: HttpsClient,
-    unverified: HttpsClient,
+    /// Made on first use: loading the system's root certificates takes milliseconds, and most
+    /// builds never talk to a registry.
+    verified: OnceLock<HttpsClient>,
+    unverified: OnceLock<HttpsClient>,
     insecure: HashSet<String>,
     /// The scheme that worked for each registry.
     schemes: Mutex<HashMap<String, &'static str>>,
@@ -286,8 +288,8 @@ impl RegistryClient {
     pub fn new<S: Into<String>>(insecure_registries: impl IntoIterator<Item = S>) -> Self {
         Self {
             inner: Arc::new(Inner {
-                verified: https_client(true),
-                unverified: https_client(false),
+                verified: OnceLock::new(),
+                unverified: OnceLock::new(),
                 insecure: insecure_registries.into_iter().map(Into::into).collect(),
                 schemes: Mutex::new(HashMap::new()),
                 tokens: Mutex::new(HashMap::new()),
@@ -514,9 +516,9 @@ impl RegistryClient {
             message,
         };
         let client = if self.inner.insecure.contains(registry) {
-            &self.inner.unverified
+            self.inner.unverified.get_or_init(|| https_client(false))
         } else {
-            &self.inner.verified
+            self.inner.verified.get_or_init(|| https_client(true))
         };
         let work = async {
             let resp = client

@@ -2,7 +2,7 @@
 //! container that replaces the one deployed for it before, with its ports published.
 
 use skiff_build::builder::BuiltImage;
-use skiff_docker::{ContainerSpec, EngineError};
+use skiff_docker::{ContainerSpec, EngineError, Kill};
 use skiff_events::{Output, Phase};
 use skiff_proto::enums::StatusCode;
 use skiff_proto::v2::{IntOrString, PortForwardEvent};
@@ -102,9 +102,10 @@ impl DockerTarget {
     }
 
     /// Replaces the container of `build`'s image in its sandbox: the old one is renamed aside
-    /// and stopped while the new one is created under the image's name; the new one starts
-    /// once the old one no longer holds the ports they share, and the old one is removed
-    /// meanwhile.
+    /// and killed while the new one is created under the image's name; the new one starts as
+    /// soon as the old one's processes have been signalled (the ports they share are free
+    /// when those exit, well before the new container's process runs), and the old one is
+    /// removed meanwhile.
     async fn swap_in_sandbox(
         &self,
         mut spec: ContainerSpec,
@@ -115,24 +116,25 @@ impl DockerTarget {
         spec.network = Some(format!("container:{}", sandbox.id));
         let base = base_name(image);
         let replaced = self.step_aside(image).await?;
-        let (created, stopped) = tokio::join!(
+        let (created, killed) = tokio::join!(
             self.create_named(spec, image, &base),
-            self.stop_replaced(replaced.as_ref()),
+            self.kill_replaced(replaced.as_ref()),
         );
-        if let Err(e) = stopped {
-            if let Ok((_, id)) = &created
-                && let Err(e) = self.engine.remove_container(id).await
-            {
-                tracing::warn!("removing container {id} of image {image}: {e}");
+        let killed = match killed {
+            Ok(killed) => killed,
+            Err(e) => {
+                if let Ok((_, id)) = &created
+                    && let Err(e) = self.engine.remove_container(id).await
+                {
+                    tracing::warn!("removing container {id} of image {image}: {e}");
+                }
+                return Err(e);
             }
-            return Err(e);
-        }
+        };
         let (name, id) = created?;
         let container = self.track(build, name, id, &sandbox.bindings);
-        let (started, removed) = tokio::join!(
-            self.start(&container),
-            self.remove_replaced(replaced.as_ref()),
-        );
+        let (started, removed) =
+            tokio::join!(self.start(&container), self.remove_replaced(killed),);
         removed?;
         started?;
         Ok(container)
@@ -208,31 +210,39 @@ impl DockerTarget {
         Ok(Some(previous))
     }
 
-    /// Stops the container [`Self::step_aside`] renamed, so its successor can listen on the
-    /// ports they share.
-    async fn stop_replaced(&self, replaced: Option<&DeployedContainer>) -> Result<(), DeployError> {
+    /// Kills the container [`Self::step_aside`] renamed, so its successor can listen on the
+    /// ports they share; returns once its processes have been signalled.
+    async fn kill_replaced<'a>(
+        &'a self,
+        replaced: Option<&'a DeployedContainer>,
+    ) -> Result<Option<(&'a DeployedContainer, Kill<'a>)>, DeployError> {
         let Some(replaced) = replaced else {
-            return Ok(());
+            return Ok(None);
         };
         tracing::debug!(
             "stopping old container {} for image {}",
             replaced.name,
             replaced.image_name
         );
-        self.engine
-            .kill_container(&replaced.id)
+        let kill = self
+            .engine
+            .signal_kill(&replaced.id)
             .await
-            .map_err(|e| replace_error("stop", replaced, &e))
+            .map_err(|e| replace_error("stop", replaced, &e))?;
+        Ok(Some((replaced, kill)))
     }
 
-    /// Removes the stopped container [`Self::step_aside`] renamed.
+    /// Removes the container [`Self::kill_replaced`] killed, once it has stopped.
     async fn remove_replaced(
         &self,
-        replaced: Option<&DeployedContainer>,
+        killed: Option<(&DeployedContainer, Kill<'_>)>,
     ) -> Result<(), DeployError> {
-        let Some(replaced) = replaced else {
+        let Some((replaced, kill)) = killed else {
             return Ok(());
         };
+        kill.stopped()
+            .await
+            .map_err(|e| replace_error("stop", replaced, &e))?;
         self.engine
             .remove_container(&replaced.id)
             .await

@@ -127,6 +127,9 @@ pub struct DevLoop<'a, T: Target> {
     hook_env: StaticHookEnv,
     built: BTreeMap<String, BuiltImage>,
     deployed: BTreeMap<String, BuiltImage>,
+    /// The working directory of each built image reference, asked of the engine once (sync
+    /// destinations are relative to it).
+    working_dirs: BTreeMap<String, String>,
     dependencies: BTreeMap<String, BTreeSet<PathBuf>>,
     intents: Intents,
     pending: Pending,
@@ -145,6 +148,7 @@ impl<'a, T: Target> DevLoop<'a, T> {
             },
             built: BTreeMap::new(),
             deployed: BTreeMap::new(),
+            working_dirs: BTreeMap::new(),
             dependencies: BTreeMap::new(),
             intents: Intents::new(ctx.opts.auto),
             pending: Pending::default(),
@@ -199,6 +203,7 @@ impl<'a, T: Target> DevLoop<'a, T> {
         if first.is_ok() {
             hub.task_succeeded(Phase::DevLoop);
         }
+        self.learn_working_dirs().await;
         let mut stop = std::pin::pin!(stop);
         loop {
             let wake = tokio::select! {
@@ -277,6 +282,7 @@ impl<'a, T: Target> DevLoop<'a, T> {
         }
         self.intents.reset();
         self.announce_watching(trigger);
+        self.learn_working_dirs().await;
     }
 
     /// Decides what to do with the pending changes: sync what an artifact's rules cover, rebuild
@@ -348,22 +354,20 @@ impl<'a, T: Target> DevLoop<'a, T> {
     }
 
     /// The sync of `changes` into `image`'s container, or `None` when they need a rebuild.
-    async fn sync_plan(&self, image: &str, changes: &changes::FileChanges) -> Option<SyncPlan> {
-        let artifact = self.artifacts.iter().find(|a| a.artifact.image == image)?;
+    async fn sync_plan(&mut self, image: &str, changes: &changes::FileChanges) -> Option<SyncPlan> {
+        let artifact = self
+            .artifacts
+            .iter()
+            .find(|a| a.artifact.image == image)?
+            .clone();
         let all: Vec<_> = self.artifacts.iter().map(|a| a.artifact.clone()).collect();
         if let Some(warning) = sync_ignored_warning(&artifact.artifact, &all) {
             tracing::warn!("{warning}");
             return None;
         }
-        let built = self.built.get(image)?;
+        let reference = self.built.get(image)?.reference.clone();
         self.deployed.get(image)?;
-        let workdir = self
-            .ctx
-            .engine
-            .image_working_dir(&built.reference)
-            .await
-            .ok()
-            .flatten()?;
+        let workdir = self.working_dir(&reference).await?;
         let changed: Vec<PathBuf> = changes.changed.iter().cloned().collect();
         let deleted: Vec<PathBuf> = changes.deleted.iter().cloned().collect();
         match plan_sync(
@@ -379,6 +383,39 @@ impl<'a, T: Target> DevLoop<'a, T> {
                 None
             }
         }
+    }
+
+    /// Asks the engine for the working directories of the built images that have sync rules,
+    /// while the loop waits, so that planning a change does not wait for it.
+    async fn learn_working_dirs(&mut self) {
+        let references: Vec<String> = self
+            .artifacts
+            .iter()
+            .filter(|a| a.artifact.sync.is_some())
+            .filter_map(|a| self.built.get(&a.artifact.image))
+            .map(|built| built.reference.clone())
+            .collect();
+        for reference in references {
+            self.working_dir(&reference).await;
+        }
+    }
+
+    /// The working directory of the built image `reference`.
+    async fn working_dir(&mut self, reference: &str) -> Option<String> {
+        if let Some(dir) = self.working_dirs.get(reference) {
+            return Some(dir.clone());
+        }
+        let dir = self
+            .ctx
+            .engine
+            .image_working_dir(reference)
+            .await
+            .ok()
+            .flatten()?;
+        self.working_dirs
+            .retain(|known, _| self.built.values().any(|b| &b.reference == known));
+        self.working_dirs.insert(reference.to_owned(), dir.clone());
+        Some(dir)
     }
 
     async fn execute(&mut self, plan: Plan) -> Result<(), PipelineError> {

@@ -32,6 +32,10 @@ const RESYNC_PERIOD: Duration = Duration::from_secs(2);
 /// containers and the subscription taking effect (and a modest clock skew to the engine).
 const EVENT_REPLAY: Duration = Duration::from_secs(5);
 
+/// The events that can bring a container to follow: it started, or started again. (A
+/// follower ends by itself when its container stops.)
+const FOLLOW_EVENTS: &[&str] = &["start", "restart"];
+
 type Events = Pin<Box<dyn Stream<Item = Result<ContainerEvent, EngineError>> + Send>>;
 
 /// What the streamer knows about one container.
@@ -134,7 +138,10 @@ impl Reconciler {
 
     /// A new subscription to the run's container events, replaying the last few seconds.
     fn subscribe(&self) -> Events {
-        Box::pin(self.engine.container_events(&self.label, EVENT_REPLAY))
+        Box::pin(
+            self.engine
+                .container_events(&self.label, FOLLOW_EVENTS, EVENT_REPLAY),
+        )
     }
 
     /// Records how the follower of container `id` ended.

@@ -31,6 +31,10 @@ const EVENT_REPLAY: Duration = Duration::from_secs(2);
 /// The wait before subscribing again after the event stream broke.
 const RESUBSCRIBE_AFTER: Duration = Duration::from_secs(1);
 
+/// The events the catch-up acts on: a start (to catch up), a stop or removal (its session
+/// is dead).
+const CATCH_UP_EVENTS: &[&str] = &["start", "die", "destroy"];
+
 type Events = Pin<Box<dyn Stream<Item = Result<ContainerEvent, EngineError>> + Send>>;
 
 /// Catches up the containers of a run as they start, until stopped.
@@ -104,8 +108,9 @@ impl Follower {
             tokio::select! {
                 event = next_event(&mut events), if events.is_some() => match event {
                     Some(Ok(event)) => {
-                        self.observe(&event);
-                        self.converge().await;
+                        if self.observe(&event) {
+                            self.converge().await;
+                        }
                     }
                     failure => {
                         if let Some(Err(e)) = failure {
@@ -130,19 +135,23 @@ impl Follower {
         Box::pin(
             self.syncer
                 .engine()
-                .container_events(&self.label, EVENT_REPLAY),
+                .container_events(&self.label, CATCH_UP_EVENTS, EVENT_REPLAY),
         )
     }
 
-    /// Notes what an event means: a start needs a catch-up; a stopped container's session is
-    /// dead.
-    fn observe(&mut self, event: &ContainerEvent) {
+    /// Notes what an event means: a start needs a catch-up (true); a stopped container's
+    /// session is dead.
+    fn observe(&mut self, event: &ContainerEvent) -> bool {
         match event.action.as_str() {
             "start" => {
                 self.pending.insert(event.id.clone());
+                true
             }
-            "die" | "destroy" => self.syncer.forget(&event.id),
-            _ => {}
+            "die" | "destroy" => {
+                self.syncer.forget(&event.id);
+                false
+            }
+            _ => false,
         }
     }
 
