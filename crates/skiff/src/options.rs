@@ -530,6 +530,8 @@ pub struct DevCommandOptions {
     pub cleanup: bool,
     /// `--keep-running-on-failure`.
     pub keep_running_on_failure: bool,
+    /// `--no-prune`, `--no-prune-children` (with `--cache-artifacts`).
+    pub prune: skiff_runner::dev::ImagePruning,
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::*;
+use skiff_docker::LabeledContainer;
 use skiff_testenv::free_port;
 
 /// A copy of `testdata/<name>`, whose container port is forwarded to a free host port instead
@@ -42,7 +43,13 @@ impl DevSession {
 
     /// A session on `testdata/<name>`, once it serves `version 1` and watches.
     fn start_on(name: &str, extra: &[&str]) -> DevSession {
+        DevSession::start_prepared(name, extra, |_| {})
+    }
+
+    /// A session on `testdata/<name>` after `prepare` has changed the copy.
+    fn start_prepared(name: &str, extra: &[&str], prepare: impl FnOnce(&Path)) -> DevSession {
         let (project, port) = project_on_free_port(name);
+        prepare(project.path());
         let http_port = free_port();
         let http = http_port.to_string();
         let mut args = vec!["dev", "--rpc-http-port", &http];
@@ -138,14 +145,31 @@ async fn replaced(engine: &Engine, old: &str, what: &str) -> String {
     }
 }
 
-/// The id of the one container of the session.
-async fn container_id(engine: &Engine) -> String {
-    let containers = engine
+/// The one container of the session.
+async fn the_container(engine: &Engine) -> LabeledContainer {
+    let mut containers = engine
         .containers_with_label("skaffold.dev/run-id")
         .await
         .unwrap();
     assert_eq!(containers.len(), 1, "{containers:?}");
-    containers[0].id.clone()
+    containers.remove(0)
+}
+
+/// The id of the one container of the session.
+async fn container_id(engine: &Engine) -> String {
+    the_container(engine).await.id
+}
+
+/// Waits until the engine has no image `reference` any more (skiff removed it).
+async fn wait_until_image_gone(engine: &Engine, reference: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while engine.image_id(reference).await.unwrap().is_some() {
+        assert!(
+            Instant::now() < deadline,
+            "image {reference} was not removed"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -154,7 +178,8 @@ async fn saves_sync_or_rebuild_and_failures_keep_the_last_good_container() {
         return;
     };
     let mut session = DevSession::start(&[]);
-    let first = container_id(&turn.engine).await;
+    let first = the_container(&turn.engine).await;
+    let (first, first_image) = (first.id, first.image);
 
     // A synced file: served without a rebuild.
     session.write("www/index.html", "version 2\n");
@@ -191,6 +216,10 @@ async fn saves_sync_or_rebuild_and_failures_keep_the_last_good_container() {
     replaced(&turn.engine, &first, "the change of the Dockerfile").await;
     session.wait_until_served("version 2", Duration::from_secs(20));
     let second = container_id(&turn.engine).await;
+    // The first image is the new one's parent (the engine's classic builder chains them), so
+    // it stays; the second one is no parent of the fix below, which replaces it.
+    let second_image = the_container(&turn.engine).await.image;
+    assert_ne!(second_image, first_image);
 
     // A broken Dockerfile: the build fails, the last good container keeps serving.
     session.write("Dockerfile", &format!("{dockerfile}RUN exit 3\n"));
@@ -206,9 +235,42 @@ async fn saves_sync_or_rebuild_and_failures_keep_the_last_good_container() {
     replaced(&turn.engine, &second, "the fix").await;
     session.wait_until_served("version 2", Duration::from_secs(20));
 
+    let last_image = the_container(&turn.engine).await.image;
+    // The image it replaced is removed, as Skaffold's dev loop does.
+    wait_until_image_gone(&turn.engine, &second_image).await;
+
     session.dev.interrupt();
     assert_eq!(session.dev.wait(Duration::from_secs(30)), 0);
     assert_nothing_deployed(&turn.engine).await;
+    // With the artifact cache on, the last image stays for the next session.
+    assert!(turn.engine.image_id(&last_image).await.unwrap().is_some());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn without_the_artifact_cache_the_images_go_at_the_end_unless_no_prune() {
+    let Some(turn) = take_turn().await else {
+        return;
+    };
+    // An image of its own: no other build has it as a parent (the engine keeps parents).
+    let unique = format!("ENV SESSION={}\n", skiff_testenv::unique("s"));
+    let own_image = |dir: &Path| {
+        let dockerfile = dir.join("Dockerfile");
+        let text = std::fs::read_to_string(&dockerfile).unwrap();
+        std::fs::write(&dockerfile, format!("{text}{unique}")).unwrap();
+    };
+    let no_prune = ["--cache-artifacts=false", "--no-prune"];
+    let mut kept = DevSession::start_prepared("dev-web", &no_prune, own_image);
+    let image = the_container(&turn.engine).await.image;
+    kept.dev.interrupt();
+    assert_eq!(kept.dev.wait(Duration::from_secs(30)), 0);
+    assert!(turn.engine.image_id(&image).await.unwrap().is_some());
+
+    let mut pruned = DevSession::start_prepared("dev-web", &no_prune[..1], own_image);
+    assert_eq!(the_container(&turn.engine).await.image, image);
+    pruned.dev.interrupt();
+    assert_eq!(pruned.dev.wait(Duration::from_secs(30)), 0);
+    assert_nothing_deployed(&turn.engine).await;
+    assert_eq!(turn.engine.image_id(&image).await.unwrap(), None);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -10,8 +10,11 @@
 
 pub mod changes;
 pub mod intents;
+mod prune;
 mod watch_plan;
 mod watching;
+
+pub use prune::{ImagePruning, ImagesToPrune};
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -53,6 +56,8 @@ pub struct DevOptions {
     pub auto: PhaseFlags,
     /// `--keep-running-on-failure`: a failed first iteration does not end the loop.
     pub keep_running_on_failure: bool,
+    /// What becomes of the images the session built.
+    pub prune: ImagePruning,
     /// The run id (`skaffold.dev/run-id`) of the deployed containers.
     pub run_id: String,
     /// `-w/--watch-image`: only these artifacts are watched (all when empty).
@@ -127,6 +132,8 @@ pub struct DevLoop<'a, T: Target> {
     hook_env: StaticHookEnv,
     built: BTreeMap<String, BuiltImage>,
     deployed: BTreeMap<String, BuiltImage>,
+    /// Images built and replaced since, removed once nothing deployed uses them.
+    replaced: prune::Replaced,
     /// The working directory of each built image reference, asked of the engine once (sync
     /// destinations are relative to it).
     working_dirs: BTreeMap<String, String>,
@@ -148,6 +155,7 @@ impl<'a, T: Target> DevLoop<'a, T> {
             },
             built: BTreeMap::new(),
             deployed: BTreeMap::new(),
+            replaced: prune::Replaced::default(),
             working_dirs: BTreeMap::new(),
             dependencies: BTreeMap::new(),
             intents: Intents::new(ctx.opts.auto),
@@ -282,7 +290,45 @@ impl<'a, T: Target> DevLoop<'a, T> {
         }
         self.intents.reset();
         self.announce_watching(trigger);
+        self.prune_replaced();
         self.learn_working_dirs().await;
+    }
+
+    /// The references of the images built or deployed now.
+    fn images_in_use(&self) -> BTreeSet<String> {
+        self.built
+            .values()
+            .chain(self.deployed.values())
+            .map(|b| b.reference.clone())
+            .collect()
+    }
+
+    /// Removes, in the background, the replaced images nothing deployed runs any more.
+    fn prune_replaced(&mut self) {
+        let in_use = self.images_in_use();
+        let unused = self.replaced.take_unused(&in_use);
+        if unused.is_empty() {
+            return;
+        }
+        let engine = self.ctx.engine.clone();
+        let children = self.ctx.opts.prune.children;
+        tokio::spawn(async move {
+            prune::remove_images(&engine, unused, in_use, children).await;
+        });
+    }
+
+    /// The images to remove when the session ends (after its cleanup): every image it built
+    /// when [`ImagePruning::on_exit`] says so, else none.
+    pub fn images_to_prune_on_exit(&mut self) -> ImagesToPrune {
+        let mut references = BTreeSet::new();
+        if self.ctx.opts.prune.on_exit {
+            references = self.images_in_use();
+            references.extend(self.replaced.take_unused(&BTreeSet::new()));
+        }
+        ImagesToPrune {
+            references: references.into_iter().collect(),
+            children: self.ctx.opts.prune.children,
+        }
     }
 
     /// Decides what to do with the pending changes: sync what an artifact's rules cover, rebuild
@@ -489,7 +535,9 @@ impl<'a, T: Target> DevLoop<'a, T> {
             .collect();
         for image in &changed {
             self.ctx.target.image_rebuilt(&image.image_name);
-            self.built.insert(image.image_name.clone(), image.clone());
+            if let Some(old) = self.built.insert(image.image_name.clone(), image.clone()) {
+                self.replaced.note(&old);
+            }
         }
         self.remember_dependencies();
         if !self.ctx.opts.skip_tests && !changed.is_empty() {

@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use clap::Args;
 use clap::builder::PossibleValuesParser;
+use skiff_runner::dev::ImagePruning;
 use skiff_runner::dev::intents::PhaseFlags;
 use skiff_watch::Trigger;
 
@@ -67,6 +68,23 @@ pub struct DevArgs {
     /// Keep running after a failure of the first iteration, waiting for the next change
     #[arg(long)]
     pub keep_running_on_failure: bool,
+
+    /// Image pruning flags.
+    #[command(flatten)]
+    pub prune: PruneFlags,
+}
+
+/// What becomes of the images a dev session built.
+#[derive(Debug, Clone, Args)]
+pub struct PruneFlags {
+    /// Skip removing images built by skiff during cleanup after dev mode (they are removed
+    /// only with --cache-artifacts=false)
+    #[arg(long)]
+    pub no_prune: bool,
+
+    /// Skip removing the untagged parent images (layers) of the images skiff removes
+    #[arg(long)]
+    pub no_prune_children: bool,
 }
 
 /// The polling interval when none is given (Skaffold's).
@@ -97,6 +115,10 @@ impl DevArgs {
             skip_tests: self.skip_tests,
             cleanup: self.cleanup,
             keep_running_on_failure: self.keep_running_on_failure,
+            prune: ImagePruning {
+                on_exit: !self.prune.no_prune && !self.build.cache_artifacts,
+                children: !self.prune.no_prune_children,
+            },
         })
     }
 }

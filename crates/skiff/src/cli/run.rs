@@ -2,6 +2,7 @@
 
 use clap::Args;
 
+use super::dev::PruneFlags;
 use super::pipeline::{BuildFlags, DeployFlags, SessionArgs};
 use crate::exit::UsageError;
 use crate::options::RunCommandOptions;
@@ -37,6 +38,10 @@ pub struct RunArgs {
     /// Delete deployments after the command is interrupted
     #[arg(long, default_value_t = true)]
     pub cleanup: bool,
+
+    /// Accepted as Skaffold does; `skiff run` never removes the images it built.
+    #[command(flatten)]
+    pub prune: PruneFlags,
 }
 
 impl RunArgs {

@@ -32,6 +32,7 @@ pub async fn run(opts: DevCommandOptions) -> anyhow::Result<()> {
                 quiet: opts.quiet,
                 auto: opts.auto,
                 keep_running_on_failure: opts.keep_running_on_failure,
+                prune: opts.prune,
                 run_id: session.run_id.clone(),
                 watch_images: opts.watch_images.clone(),
                 config_files: vec![opts.config.filename.clone()],
@@ -61,7 +62,7 @@ pub async fn run(opts: DevCommandOptions) -> anyhow::Result<()> {
                             build: build_options_for(&opts.build, &configs, target),
                             ..dev_options.clone()
                         };
-                        let exit = {
+                        let (exit, to_prune) = {
                             let mut dev = DevLoop::new(DevContext {
                                 configs: &configs,
                                 base_dir: &session.base_dir,
@@ -72,12 +73,17 @@ pub async fn run(opts: DevCommandOptions) -> anyhow::Result<()> {
                                 output: &session.output,
                                 opts: &dev_options,
                             });
-                            dev.run(&mut session.control, session.interrupts.recv())
-                                .await
+                            let exit = dev
+                                .run(&mut session.control, session.interrupts.recv())
+                                .await;
+                            (exit, dev.images_to_prune_on_exit())
                         };
                         let changed = matches!(exit, Ok(DevExit::ConfigChanged));
                         if changed || opts.cleanup {
                             remove(session, target, &deploy_opts, false).await?;
+                        }
+                        if !changed {
+                            to_prune.remove(&engine).await;
                         }
                         exit.map_err(pipeline_error)?;
                         changed
