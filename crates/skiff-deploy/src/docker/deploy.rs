@@ -133,8 +133,7 @@ impl DockerTarget {
         };
         let (name, id) = created?;
         let container = self.track(build, name, id, &sandbox.bindings);
-        let (started, removed) =
-            tokio::join!(self.start(&container), self.remove_replaced(killed),);
+        let (started, removed) = tokio::join!(self.start(&container), self.remove_replaced(killed));
         removed?;
         started?;
         Ok(container)
