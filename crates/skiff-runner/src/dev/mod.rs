@@ -13,6 +13,7 @@ pub mod intents;
 mod prune;
 mod watch_plan;
 mod watching;
+mod working_dirs;
 
 pub use prune::{ImagePruning, ImagesToPrune};
 
@@ -134,9 +135,8 @@ pub struct DevLoop<'a, T: Target> {
     deployed: BTreeMap<String, BuiltImage>,
     /// Images built and replaced since, removed once nothing deployed uses them.
     replaced: prune::Replaced,
-    /// The working directory of each built image reference, asked of the engine once (sync
-    /// destinations are relative to it).
-    working_dirs: BTreeMap<String, String>,
+    /// The working directory of each built image (sync destinations are relative to it).
+    working_dirs: working_dirs::WorkingDirs,
     dependencies: BTreeMap<String, BTreeSet<PathBuf>>,
     intents: Intents,
     pending: Pending,
@@ -156,7 +156,7 @@ impl<'a, T: Target> DevLoop<'a, T> {
             built: BTreeMap::new(),
             deployed: BTreeMap::new(),
             replaced: prune::Replaced::default(),
-            working_dirs: BTreeMap::new(),
+            working_dirs: working_dirs::WorkingDirs::default(),
             dependencies: BTreeMap::new(),
             intents: Intents::new(ctx.opts.auto),
             pending: Pending::default(),
@@ -448,20 +448,11 @@ impl<'a, T: Target> DevLoop<'a, T> {
 
     /// The working directory of the built image `reference`.
     async fn working_dir(&mut self, reference: &str) -> Option<String> {
-        if let Some(dir) = self.working_dirs.get(reference) {
-            return Some(dir.clone());
-        }
-        let dir = self
-            .ctx
-            .engine
-            .image_working_dir(reference)
-            .await
-            .ok()
-            .flatten()?;
+        let built = &self.built;
+        let current = |known: &str| built.values().any(|b| b.reference == known);
         self.working_dirs
-            .retain(|known, _| self.built.values().any(|b| &b.reference == known));
-        self.working_dirs.insert(reference.to_owned(), dir.clone());
-        Some(dir)
+            .of(self.ctx.engine, reference, current)
+            .await
     }
 
     async fn execute(&mut self, plan: Plan) -> Result<(), PipelineError> {
