@@ -24,10 +24,10 @@ pub struct ContainerEvent {
 
 impl Engine {
     /// The events named in `actions` (`start`, `die`, …) of the containers carrying `label`
-    /// (`key` or `key=value`), starting
-    /// `replay` ago (whole seconds: events already past are replayed, so a watcher that
-    /// subscribes again misses nothing), without end. The stream ends or yields an error when
-    /// the connection to the engine breaks; a watcher subscribes again.
+    /// (`key` or `key=value`), starting `replay` ago (whole seconds: events already past are
+    /// replayed, so a watcher that subscribes again misses nothing), without end. The stream
+    /// ends or yields an error when the connection to the engine breaks; a watcher subscribes
+    /// again.
     pub fn container_events(
         &self,
         label: &str,

@@ -194,7 +194,7 @@ impl DockerTarget {
 
     /// Renames the container this target deployed for `image` before (in a sandbox) out of
     /// the way of its successor, which takes its name; it keeps serving until
-    /// [`Self::stop_replaced`]. An engine that cannot rename gets it removed instead.
+    /// [`Self::kill_replaced`]. An engine that cannot rename gets it removed instead.
     async fn step_aside(&self, image: &str) -> Result<Option<DeployedContainer>, DeployError> {
         let Some(previous) = self.tracked().containers.get(image).cloned() else {
             return Ok(None);

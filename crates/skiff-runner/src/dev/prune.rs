@@ -26,7 +26,7 @@ pub struct ImagesToPrune {
 }
 
 impl ImagesToPrune {
-    /// Removes them (see [`remove_images`]).
+    /// Removes them, forced, each with every tag it has; failures are logged and skipped.
     pub async fn remove(self, engine: &Engine) {
         remove_images(engine, self.references, BTreeSet::new(), self.children).await;
     }

@@ -1,7 +1,7 @@
 //! One shell (or skiff's helper, which speaks the same protocol: see `helper.s`) kept running
-//! in a container, fed framed requests on its stdin: no process is
-//! spawned on the host and no engine request is made per sync, which is what makes a sync take
-//! milliseconds instead of the ~40 ms every engine request costs.
+//! in a container, fed framed requests on its stdin: no process is spawned on the host and no
+//! engine request is made per sync, which is what makes a sync take milliseconds instead of the
+//! ~40 ms every engine request costs.
 //!
 //! The protocol, spoken with a POSIX `sh` and `head`, `tar`, `xargs` and `rm` in the container
 //! (busybox has them all): the shell prints a ready line, then for each request reads a header
